@@ -1,0 +1,102 @@
+"""Alert targets: Apprise URLs, their safe names, and the secrets they carry.
+
+Apprise URLs carry passwords and tokens. Nothing outside this module prints a
+target URL: it prints ``Target.label`` (the configured name, or Apprise's
+privacy rendering) and passes error text through ``Target.scrub``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import apprise
+from apprise.decorators import notify as apprise_notify
+
+CONSOLE_SCHEMA = "console"
+CONSOLE_URL = "console://"
+
+# Apprise logs URLs in a "privacy" form that still shows a password's first and
+# last characters; its messages reach users only through Target.scrub.
+logging.getLogger("apprise").setLevel(logging.CRITICAL)
+
+
+@apprise_notify(on=CONSOLE_SCHEMA, name="newsradar console")
+def _console(body: str, title: str, notify_type: str, **_: object) -> bool:
+    """Print an alert to standard output: the default target when none is configured."""
+    rule = "─" * 72
+    print(f"{rule}\n{title}\n\n{body}\n{rule}", file=sys.stdout, flush=True)
+    return True
+
+
+def check_apprise_url(url: str) -> str | None:
+    """Return why ``url`` is not a usable Apprise URL, or None when it is.
+
+    The reason never contains the URL itself (it may carry a password).
+    """
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if not scheme:
+        return "not an Apprise URL: it must look like scheme://... (e.g. mailto://, json://)"
+    if apprise.Apprise.instantiate(url) is None:
+        return f"not a valid Apprise URL for scheme '{scheme}://' (check its parts and options)"
+    return None
+
+
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE)
+_SECRET_KEYS = re.compile(r"pass|token|key|secret|auth|pwd|sig", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One place alerts go: an Apprise URL, an optional name, optional routing tags."""
+
+    url: str = field(repr=False)
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @cached_property
+    def label(self) -> str:
+        """How the target is named in the database, logs and CLI output: never a secret."""
+        if self.name:
+            return self.name
+        plugin = apprise.Apprise.instantiate(self.url)
+        if plugin is None:
+            return f"{self.url.split('://', 1)[0]}://"
+        # The query holds Apprise's defaults and options, rarely what tells targets apart.
+        return plugin.url(privacy=True).split("?", 1)[0]
+
+    def hears(self, entity_tags: tuple[str, ...]) -> bool:
+        """Whether an entity with these tags is routed to this target."""
+        return not self.tags or bool(set(self.tags) & set(entity_tags))
+
+    @cached_property
+    def secrets(self) -> tuple[str, ...]:
+        """The parts of the URL that may be credentials: password, tokens, key values."""
+        parts = urlsplit(self.url)
+        found: set[str] = set()
+        if parts.password:
+            found.add(unquote(parts.password))
+        if parts.username and parts.password is None:
+            found.add(unquote(parts.username))  # many services put a token here
+        for segment in parts.path.split("/"):
+            if len(segment) >= 8:
+                found.add(unquote(segment))
+        for key, value in parse_qsl(parts.query):
+            if _SECRET_KEYS.search(key) and value:
+                found.add(value)
+        return tuple(sorted((s for s in found if len(s) >= 3), key=len, reverse=True))
+
+    def scrub(self, text: str) -> str:
+        """``text`` with this target's secrets and every URL's user info masked."""
+        for secret in self.secrets:
+            text = text.replace(secret, "****")
+        return _USERINFO.sub(r"\1****@", text)
+
+
+def console_target() -> Target:
+    """The target used when the configuration names none: the console."""
+    return Target(url=CONSOLE_URL, name="console")
