@@ -2,31 +2,50 @@
 
 Each due alert is rendered, sent in a worker thread (Apprise blocks) with a
 timeout, and marked sent; a failure is recorded with its (scrubbed) reason and
-retried later with exponential backoff, so nothing is ever dropped.
+retried later with exponential backoff and jitter, until ``max_attempts``, when
+the alert is marked ``failed`` (and ``newsradar alerts retry`` sends it again).
+Nothing is ever dropped: digests and rate limits only change how the outbox is
+emptied.
+
+The one window where a crash can repeat an alert is between Apprise returning
+success and ``mark_sent`` committing: a few milliseconds, with no await between.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import apprise
 import sqlite_utils
 
-from alerts.render import render_alert
+from alerts.match import article_text
+from alerts.render import Message, TemplateProblem, render_alert, render_digest
 from alerts.targets import Target
-from alerts.watchlist import Entity
 from crawler import store
 
 log = logging.getLogger("newsradar.dispatch")
 
-SEND_TIMEOUT = 60.0
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How hard the dispatcher tries."""
+
+    retry_after: timedelta = timedelta(seconds=30)
+    retry_max: timedelta = timedelta(hours=1)
+    max_attempts: int = 12
+    timeout: float = 60.0
+
+    def backoff(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failure: doubling, capped, ±20% jitter."""
+        delay = min(self.retry_after * (2 ** max(attempts - 1, 0)), self.retry_max)
+        return delay * random.uniform(0.8, 1.2)
 
 
 @dataclass(frozen=True)
@@ -37,19 +56,13 @@ class DispatchReport:
     failed: int = 0
 
 
-def backoff(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failure: doubling, capped, with jitter."""
-    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-    return delay * random.uniform(0.8, 1.2)
-
-
-def _send(target: Target, title: str, body: str) -> str | None:
+def _send(target: Target, message: Message) -> str | None:
     """Send one message; return None when delivered, else the reason (scrubbed)."""
-    sender = apprise.Apprise()
+    sender = apprise.Apprise()  # a fresh one: a reused email sender throttles itself
     if not sender.add(target.url):
         return "the target URL is not valid"
     with apprise.LogCapture(level=logging.WARNING) as captured:
-        result = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
+        result = sender.notify(title=message.title, body=message.body, body_format=message.format)
         reasons = captured.getvalue().strip()
     if result:
         return None
@@ -59,38 +72,138 @@ def _send(target: Target, title: str, body: str) -> str | None:
     return target.scrub(last)[:500]
 
 
+async def send(target: Target, message: Message, timeout: float) -> str | None:
+    """Send off the event loop, bounded in time; None when delivered, else why not."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(_send, target, message), timeout)
+    except TimeoutError:
+        return f"no answer within {timeout:g}s"
+
+
+def _mentions(db: sqlite_utils.Database, alert: Mapping[str, Any]) -> list[dict[str, Any]]:
+    text = article_text(alert["title"], alert["text"])
+    mentions = store.article_mentions(db, alert["article_id"])
+    for mention in mentions:
+        mention["matched"] = text[mention["start_offset"] : mention["end_offset"]]
+    return mentions
+
+
+def _record(
+    db: sqlite_utils.Database,
+    target: Target,
+    alert_ids: Sequence[int],
+    attempts: int,
+    error: str | None,
+    policy: DeliveryPolicy,
+    title: str,
+) -> bool:
+    if error is None:
+        store.mark_sent(db, alert_ids)
+        log.info("alert sent to %s: %s", target.label, title)
+        return True
+    give_up = attempts + 1 >= policy.max_attempts
+    retry_in = None if give_up else policy.backoff(attempts + 1)
+    store.mark_attempt_failed(db, alert_ids, error, retry_in)
+    if give_up:
+        log.error(
+            "alert to %s failed for good after %d attempts: %s", target.label, attempts + 1, error
+        )
+    else:
+        log.warning(
+            "alert to %s failed (%s); retry in %ds", target.label, error, retry_in.total_seconds()
+        )
+    return False
+
+
+async def _deliver_one(
+    db: sqlite_utils.Database,
+    target: Target,
+    alert: Mapping[str, Any],
+    entities: Mapping[str, Any],
+    policy: DeliveryPolicy,
+) -> bool:
+    try:
+        message = render_alert(
+            alert,
+            json.loads(alert["entities"]),
+            _mentions(db, alert),
+            entities,
+            target.format,
+            target.templates,
+        )
+    except TemplateProblem as err:
+        return _record(db, target, [alert["id"]], alert["attempts"], str(err), policy, "")
+    error = await send(target, message, policy.timeout)
+    return _record(db, target, [alert["id"]], alert["attempts"], error, policy, message.title)
+
+
+async def _deliver_digest(
+    db: sqlite_utils.Database,
+    target: Target,
+    alerts: Sequence[Mapping[str, Any]],
+    entities: Mapping[str, Any],
+    policy: DeliveryPolicy,
+) -> bool:
+    items = [(alert, json.loads(alert["entities"])) for alert in alerts]
+    message = render_digest(items, entities, target.format)
+    error = await send(target, message, policy.timeout)
+    attempts = max(alert["attempts"] for alert in alerts)
+    ids = [alert["id"] for alert in alerts]
+    return _record(db, target, ids, attempts, error, policy, message.title)
+
+
+async def _dispatch_target(
+    db: sqlite_utils.Database,
+    target: Target,
+    entities: Mapping[str, Any],
+    policy: DeliveryPolicy,
+) -> DispatchReport:
+    sent = failed = 0
+    while batch := store.due_alerts(db, [target.label]):
+        if target.max_per_hour is not None:
+            room = target.max_per_hour - store.sent_messages_since(
+                db, target.label, store.utcnow() - timedelta(hours=1)
+            )
+            if room <= 0:
+                break  # they wait, pending, for the hour to free up
+            if len(batch) > room:
+                # Over the limit: what does not fit is folded into one digest
+                # message, delayed, never dropped.
+                singles, folded = batch[: room - 1], batch[room - 1 :]
+                for alert in singles:
+                    ok = await _deliver_one(db, target, alert, entities, policy)
+                    sent, failed = sent + ok, failed + (not ok)
+                ok = await _deliver_digest(db, target, folded, entities, policy)
+                sent, failed = sent + ok * len(folded), failed + (not ok) * len(folded)
+                continue
+        for alert in batch:
+            ok = await _deliver_one(db, target, alert, entities, policy)
+            sent, failed = sent + ok, failed + (not ok)
+    return DispatchReport(sent, failed)
+
+
 async def dispatch_due(
     db: sqlite_utils.Database,
     targets: Sequence[Target],
-    entities: Mapping[str, Entity],
-    *,
-    timeout: float = SEND_TIMEOUT,
+    entities: Mapping[str, Any],
+    policy: DeliveryPolicy = DeliveryPolicy(),
 ) -> DispatchReport:
-    """Send every due alert once; record each outcome; return the counts."""
-    by_label = {target.label: target for target in targets}
-    sent = failed = 0
-    while batch := store.due_alerts(db, by_label):
-        for alert in batch:
-            target = by_label[alert["target"]]
-            message = render_alert(alert, store.article_mentions(db, alert["article_id"]), entities)
-            try:
-                error = await asyncio.wait_for(
-                    asyncio.to_thread(_send, target, message.title, message.body), timeout
-                )
-            except TimeoutError:
-                error = f"no answer within {timeout:g}s"
-            if error is None:
-                store.mark_sent(db, alert["id"])
-                sent += 1
-                log.info("alert sent to %s: %s", target.label, message.title)
-            else:
-                retry_in = backoff(alert["attempts"] + 1)
-                store.mark_attempt_failed(db, alert["id"], error, retry_in)
-                failed += 1
-                log.warning(
-                    "alert to %s failed (%s); retrying in %ds",
-                    target.label,
-                    error,
-                    retry_in.total_seconds(),
-                )
-    return DispatchReport(sent, failed)
+    """Send every due alert of every instant target (targets in parallel, each
+    target's alerts in order); record each outcome; return the counts."""
+    instant = [t for t in targets if t.mode == "instant"]
+    reports = await asyncio.gather(*(_dispatch_target(db, t, entities, policy) for t in instant))
+    return DispatchReport(sum(r.sent for r in reports), sum(r.failed for r in reports))
+
+
+async def send_digest(
+    db: sqlite_utils.Database,
+    target: Target,
+    entities: Mapping[str, Any],
+    policy: DeliveryPolicy = DeliveryPolicy(),
+) -> DispatchReport:
+    """Send every pending alert of a digest target as one message."""
+    alerts = store.due_alerts(db, [target.label], limit=None)
+    if not alerts:
+        return DispatchReport()
+    ok = await _deliver_digest(db, target, alerts, entities, policy)
+    return DispatchReport(sent=len(alerts) if ok else 0, failed=0 if ok else len(alerts))

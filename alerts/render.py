@@ -1,65 +1,273 @@
-"""An alert as a message: a title and a plain-text body, one per article."""
+"""Alerts as messages: one per article (or one digest), in the target's format.
+
+Everything that comes from an article is hostile: it is escaped for the format
+(HTML for email, Markdown for chat, plain text elsewhere) and mass mentions
+(``@everyone``, ``@here``, ``<!channel>``) are defused for every format. Templates,
+the built-in ones and the user's, are Jinja2 run only in a SandboxedEnvironment.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
-from alerts.watchlist import Entity
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
+FORMATS = ("text", "markdown", "html")
 MAX_TITLE_ENTITIES = 3
 MAX_SNIPPETS_PER_ENTITY = 2
+KIND_ORDER = ("group", "official", "other")
+
+
+class TemplateProblem(Exception):
+    """A user template does not compile or does not render."""
 
 
 @dataclass(frozen=True)
 class Message:
-    """What a target receives."""
+    """What a target receives: a plain-text title and a body in ``format``."""
 
     title: str
     body: str
+    format: str = "text"
 
 
-def _entity_name(entity_id: str, entities: Mapping[str, Entity]) -> str:
-    entity = entities.get(entity_id)
-    return entity.name if entity else entity_id
+# --- escaping --------------------------------------------------------------------
+
+# A zero-width space after "@" or "<" keeps the text readable but stops chat
+# services from expanding it into a notification for everyone.
+_MASS_MENTION = re.compile(r"@(?=(everyone|here|channel|all)\b)|<(?=[!@#])", re.IGNORECASE)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
-def render_alert(
-    alert: Mapping[str, Any],
-    mentions: Sequence[Mapping[str, Any]],
-    entities: Mapping[str, Entity],
-) -> Message:
-    """Render one alert: the entities and the headline as title; outlet, time,
-    the entities matched, a snippet around each mention and the link as body.
+def defuse(text: str) -> str:
+    """``text`` with mass mentions and chat link syntax made inert."""
+    return _MASS_MENTION.sub(lambda m: m.group(0) + "\u200b", text)
 
-    ``alert`` is a row of ``store.due_alerts``; ``mentions`` the article's
-    mentions; only the entities this alert was queued for are shown.
+
+def escape_markdown(text: str) -> str:
+    """``text`` with every Markdown control character backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _finalize_text(value: Any) -> Any:
+    return defuse(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+def _finalize_markdown(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return Markup(escape_markdown(defuse(value)))
+    return value
+
+
+def _finalize_html(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return escape(defuse(value))
+    return value
+
+
+@lru_cache(maxsize=8)
+def environment(fmt: str) -> SandboxedEnvironment:
+    """The sandboxed Jinja2 environment for one body format.
+
+    Every ``{{ expression }}`` is escaped for the format on output; what the
+    template itself writes (its own Markdown or HTML) is kept.
     """
-    entity_ids: list[str] = json.loads(alert["entities"])
-    names = [_entity_name(e, entities) for e in entity_ids]
+    finalize = {"text": _finalize_text, "markdown": _finalize_markdown, "html": _finalize_html}
+    env = SandboxedEnvironment(
+        finalize=finalize[fmt],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    return env
+
+
+def compile_template(source: str, fmt: str = "text") -> Any:
+    """Compile a user template; raise TemplateProblem with the reason."""
+    try:
+        return environment(fmt).from_string(source)
+    except TemplateError as err:
+        raise TemplateProblem(f"template does not compile: {err}") from err
+
+
+# --- the built-in templates ------------------------------------------------------
+
+TITLE = "{{ entity_names }}: {{ article.title }}"
+
+
+def builtin_template(name: str, fmt: str) -> str:
+    """A built-in body template ("alert" or "digest") for a format, from alerts/templates/."""
+    return resources.files("alerts").joinpath(f"templates/{name}.{fmt}.j2").read_text("utf-8")
+
+
+DIGEST_TITLE = "newsradar digest: {{ count }} article{{ 's' if count != 1 }} ({{ entity_names }})"
+
+# --- context ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Templates:
+    """A target's templates: the user's when given, the built-in ones otherwise."""
+
+    title: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """What the renderer needs to know of an entity."""
+
+    name: str
+    kind: str
+
+
+@dataclass
+class _Entity:
+    id: str
+    name: str
+    kind: str
+    snippets: list[dict[str, str]] = field(default_factory=list)
+
+
+def _split_snippet(snippet: str, matched: str) -> dict[str, str]:
+    """Cut a snippet around the first occurrence of the matched words, for highlighting."""
+    words = " ".join(matched.split())
+    at = snippet.find(words) if words else -1
+    if at < 0:
+        at = snippet.lower().find(words.lower()) if words else -1
+    if at < 0:
+        return {"before": snippet, "match": "", "after": ""}
+    return {
+        "before": snippet[:at],
+        "match": snippet[at : at + len(words)],
+        "after": snippet[at + len(words) :],
+    }
+
+
+def _entity_names(ids: Sequence[str], entities: Mapping[str, EntityInfo]) -> str:
+    names = [entities[e].name if e in entities else e for e in ids]
     shown = ", ".join(names[:MAX_TITLE_ENTITIES])
     if len(names) > MAX_TITLE_ENTITIES:
         shown += f" +{len(names) - MAX_TITLE_ENTITIES}"
-    headline = " ".join((alert["title"] or "(untitled article)").split())
-    title = f"{shown}: {headline}"
+    return shown
 
-    when = alert["published"] or alert["first_seen"]
-    lines = [
-        f"{alert['source'] or 'Unknown source'} · {when}",
-        "Matched: "
-        + ", ".join(
-            f"{_entity_name(e, entities)} ({entities[e].kind})" if e in entities else e
-            for e in entity_ids
-        ),
-        "",
-    ]
-    for entity_id in entity_ids:
-        snippets = list(
-            dict.fromkeys(m["snippet"] for m in mentions if m["entity_id"] == entity_id)
-        )
-        for snippet in snippets[:MAX_SNIPPETS_PER_ENTITY]:
-            lines.append(f"{_entity_name(entity_id, entities)}: “{snippet}”")
-    lines += ["", alert["url"]]
-    return Message(title=title, body="\n".join(lines))
+
+def _sorted_ids(ids: Sequence[str], entities: Mapping[str, EntityInfo]) -> list[str]:
+    def key(entity_id: str) -> tuple[int, str]:
+        kind = entities[entity_id].kind if entity_id in entities else "other"
+        rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+        return (rank, entity_id)
+
+    return sorted(ids, key=key)
+
+
+def safe_url(url: str, fmt: str) -> Markup:
+    """An http(s) link that cannot break out of the format: unsafe characters
+    percent-encoded (so no "@everyone", no Markdown or HTML syntax), other schemes dropped."""
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        return Markup("")
+    quoted = quote(url, safe=":/?#&=%+,;$")
+    return escape(quoted) if fmt == "html" else Markup(quoted)
+
+
+def _article(row: Mapping[str, Any], fmt: str) -> dict[str, Any]:
+    return {
+        "title": " ".join((row.get("title") or "(untitled article)").split()),
+        "url": safe_url(row["url"], fmt),
+        "source": row.get("source") or "Unknown source",
+        "published": row.get("published") or row.get("first_seen") or "",
+    }
+
+
+def _render(template_source: str, fmt: str, context: Mapping[str, Any]) -> str:
+    try:
+        return compile_template(template_source, fmt).render(**context)
+    except TemplateError as err:  # SecurityError included: the sandbox said no
+        raise TemplateProblem(f"template does not render: {err}") from err
+
+
+def _title(template_source: str, context: Mapping[str, Any]) -> str:
+    return " ".join(_render(template_source, "text", context).split())
+
+
+def render_alert(
+    article: Mapping[str, Any],
+    entity_ids: Sequence[str],
+    mentions: Sequence[Mapping[str, Any]],
+    entities: Mapping[str, EntityInfo],
+    fmt: str = "text",
+    templates: Templates = Templates(),
+) -> Message:
+    """One alert for one article: headline, outlet, time, the entities matched
+    (grouped by kind), a highlighted snippet for each, and the link.
+
+    ``mentions`` are the article's mentions, each with ``entity_id``,
+    ``snippet`` and ``matched`` (the words as they appear in the article).
+    """
+    ids = _sorted_ids(entity_ids, entities)
+    found: list[_Entity] = []
+    for entity_id in ids:
+        info = entities.get(entity_id, EntityInfo(entity_id, "other"))
+        entry = _Entity(entity_id, info.name, info.kind)
+        seen: set[str] = set()
+        for mention in mentions:
+            if mention["entity_id"] != entity_id or mention["snippet"] in seen:
+                continue
+            seen.add(mention["snippet"])
+            entry.snippets.append(_split_snippet(mention["snippet"], mention.get("matched", "")))
+            if len(entry.snippets) == MAX_SNIPPETS_PER_ENTITY:
+                break
+        found.append(entry)
+    context = {
+        "article": _article(article, fmt),
+        "entities": found,
+        "entity_names": _entity_names(ids, entities),
+        "format": fmt,
+    }
+    return Message(
+        title=_title(templates.title or TITLE, context),
+        body=_render(templates.body or builtin_template("alert", fmt), fmt, context).strip(),
+        format=fmt,
+    )
+
+
+def render_digest(
+    items: Sequence[tuple[Mapping[str, Any], Sequence[str]]],
+    entities: Mapping[str, EntityInfo],
+    fmt: str = "text",
+) -> Message:
+    """One message for many articles: grouped by entity, newest first in each group.
+
+    ``items`` pairs an article row (title, url, source, published, first_seen)
+    with the entity ids it was queued for.
+    """
+    groups: dict[str, list[dict[str, str]]] = {}
+    for article, entity_ids in items:
+        for entity_id in entity_ids:
+            groups.setdefault(entity_id, []).append(_article(article, fmt))
+    ordered = []
+    for entity_id in _sorted_ids(list(groups), entities):
+        info = entities.get(entity_id, EntityInfo(entity_id, "other"))
+        articles = sorted(groups[entity_id], key=lambda a: a["published"], reverse=True)
+        ordered.append({"name": info.name, "kind": info.kind, "articles": articles})
+    context = {
+        "count": len(items),
+        "groups": ordered,
+        "entity_names": _entity_names(_sorted_ids(list(groups), entities), entities),
+        "format": fmt,
+    }
+    return Message(
+        title=_title(DIGEST_TITLE, context),
+        body=_render(builtin_template("digest", fmt), fmt, context).strip(),
+        format=fmt,
+    )

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import apprise
 from apprise.decorators import notify as apprise_notify
 
+from alerts.render import FORMATS, Templates
+
 CONSOLE_SCHEMA = "console"
 CONSOLE_URL = "console://"
 
@@ -52,11 +54,18 @@ _SECRET_KEYS = re.compile(r"pass|token|key|secret|auth|pwd|sig", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Target:
-    """One place alerts go: an Apprise URL, an optional name, optional routing tags."""
+    """One place alerts go: an Apprise URL, an optional name, optional routing tags,
+    and how alerts reach it (instantly or as a digest, at most so many an hour, in
+    which body format, through which templates)."""
 
     url: str = field(repr=False)
     name: str | None = None
     tags: tuple[str, ...] = ()
+    mode: str = "instant"  # or "digest"
+    schedule: str | None = None  # cron, for digests
+    max_per_hour: int | None = None
+    body_format: str | None = None  # None: the service's preferred format
+    templates: Templates = field(default_factory=Templates)
 
     @cached_property
     def label(self) -> str:
@@ -68,6 +77,19 @@ class Target:
             return f"{self.url.split('://', 1)[0]}://"
         # The query holds Apprise's defaults and options, rarely what tells targets apart.
         return plugin.url(privacy=True).split("?", 1)[0]
+
+    @cached_property
+    def format(self) -> str:
+        """The body format alerts are rendered in: the configured one, else the one
+        Apprise prefers for this service (HTML for email, Markdown for Slack…)."""
+        if self.body_format:
+            return self.body_format
+        plugin = apprise.Apprise.instantiate(self.url)
+        preferred = getattr(plugin, "notify_format", None)
+        if isinstance(preferred, tuple | list):
+            preferred = preferred[0] if preferred else None
+        value = str(getattr(preferred, "value", preferred) or "text")
+        return value if value in FORMATS else "text"
 
     def hears(self, entity_tags: tuple[str, ...]) -> bool:
         """Whether an entity with these tags is routed to this target."""
@@ -95,6 +117,20 @@ class Target:
         for secret in self.secrets:
             text = text.replace(secret, "****")
         return _USERINFO.sub(r"\1****@", text)
+
+
+def apprise_config_urls(path: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each URL of an Apprise YAML or TEXT config file, with its tags.
+
+    Raises ValueError (never showing a URL) when the file has no usable URL.
+    """
+    config = apprise.AppriseConfig()
+    if not config.add(path):
+        raise ValueError(f"{path}: not a readable Apprise config file")
+    servers = config.services()
+    if not servers:
+        raise ValueError(f"{path}: no valid Apprise URL in this file")
+    return [(server.url(privacy=False), tuple(sorted(map(str, server.tags)))) for server in servers]
 
 
 def console_target() -> Target:

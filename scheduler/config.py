@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from alerts.watchlist import Entity
@@ -118,23 +119,83 @@ class EntityConfig(_Strict):
         )
 
 
-class AlertConfig(_Strict):
-    """``[[alert]]``: one Apprise target."""
+def check_cron(expression: str) -> str:
+    """Validate a crontab expression ("0 * * * *", "@hourly", "@daily"); return it."""
+    from apscheduler.triggers.cron import CronTrigger
 
-    url: str
+    try:
+        CronTrigger.from_crontab(CRON_ALIASES.get(expression, expression), timezone="UTC")
+    except ValueError as err:
+        raise ValueError(f"bad cron schedule {expression!r}: {err}") from err
+    return expression
+
+
+CRON_ALIASES = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 8 * * *",
+    "@weekly": "0 8 * * 1",
+}
+
+
+class AlertConfig(_Strict):
+    """``[[alert]]``: one Apprise target, or every target of an Apprise config file."""
+
+    url: str | None = None
+    apprise_config: str | None = None
     name: str | None = None
     tags: list[str] = []
-    mode: Literal["instant"] = "instant"
+    mode: Literal["instant", "digest"] = "instant"
+    schedule: str | None = None
+    max_per_hour: int | None = Field(default=None, ge=1)
+    format: Literal["text", "markdown", "html"] | None = None
+    title_template: str | None = None
+    body_template: str | None = None
 
     @field_validator("url")
     @classmethod
-    def _apprise_url(cls, url: str) -> str:
+    def _apprise_url(cls, url: str | None) -> str | None:
         from alerts.targets import check_apprise_url
 
-        problem = check_apprise_url(url)
+        problem = check_apprise_url(url) if url is not None else None
         if problem:
             raise ValueError(problem)
         return url
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str | None) -> str | None:
+        return check_cron(schedule) if schedule is not None else None
+
+    @field_validator("title_template", "body_template")
+    @classmethod
+    def _template(cls, source: str | None) -> str | None:
+        from alerts.render import TemplateProblem, compile_template
+
+        if source is not None:
+            try:
+                compile_template(source)
+            except TemplateProblem as err:
+                raise ValueError(str(err)) from err
+        return source
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AlertConfig:
+        if (self.url is None) == (self.apprise_config is None):
+            raise ValueError("give exactly one of 'url' and 'apprise_config'")
+        if self.mode == "digest" and not self.schedule:
+            raise ValueError('mode = "digest" needs a cron \'schedule\', e.g. "0 * * * *"')
+        if self.mode != "digest" and self.schedule:
+            raise ValueError("'schedule' only applies to mode = \"digest\"")
+        return self
+
+
+class DeliveryConfig(_Strict):
+    """``[delivery]``: how hard the dispatcher tries before an alert is marked failed."""
+
+    retry_after: Duration = timedelta(seconds=30)
+    retry_max: Duration = timedelta(hours=1)
+    max_attempts: int = Field(default=12, ge=1)
+    timeout: Duration = timedelta(seconds=60)
 
 
 class Config(_Strict):
@@ -142,6 +203,7 @@ class Config(_Strict):
 
     database: str = "newsradar.db"
     crawl: CrawlConfig = CrawlConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     source: list[SourceConfig] = []
     entity: list[EntityConfig] = []
     alert: list[AlertConfig] = []
@@ -151,7 +213,11 @@ class Config(_Strict):
     @property
     def database_path(self) -> Path:
         """The database file: relative paths are relative to the config file."""
-        path = Path(self.database).expanduser()
+        return self.resolve(self.database)
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the config file (or the working directory)."""
+        path = Path(relative).expanduser()
         if not path.is_absolute() and self.path is not None:
             path = self.path.parent / path
         return path

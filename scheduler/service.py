@@ -13,12 +13,13 @@ import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.dispatch import DispatchReport, dispatch_due
+from alerts.dispatch import DeliveryPolicy, DispatchReport, dispatch_due, send_digest
 from alerts.match import MatchReport, match_pending
 from alerts.matcher import Watchlist
-from alerts.targets import Target, console_target
+from alerts.render import Templates
+from alerts.targets import Target, apprise_config_urls, console_target
 from crawler import store
-from scheduler.config import Config, SourceConfig
+from scheduler.config import CRON_ALIASES, Config, SourceConfig
 from scheduler.crawl import Crawler, CrawlOutcome
 
 log = logging.getLogger("newsradar.service")
@@ -29,10 +30,37 @@ MAX_JITTER = timedelta(seconds=60)
 
 
 def targets_of(config: Config) -> list[Target]:
-    """The configured alert targets, or the console when none is configured."""
+    """The configured alert targets (an Apprise config file gives one target per
+    URL in it), or the console when none is configured."""
     if not config.alert:
         return [console_target()]
-    return [Target(url=a.url, name=a.name, tags=tuple(a.tags)) for a in config.alert]
+    targets: list[Target] = []
+    for alert in config.alert:
+        common = {
+            "mode": alert.mode,
+            "schedule": alert.schedule,
+            "max_per_hour": alert.max_per_hour,
+            "body_format": alert.format,
+            "templates": Templates(alert.title_template, alert.body_template),
+        }
+        if alert.url is not None:
+            targets.append(Target(url=alert.url, name=alert.name, tags=tuple(alert.tags), **common))
+            continue
+        for url, tags in apprise_config_urls(str(config.resolve(alert.apprise_config))):
+            # A URL's own tags in the Apprise file route it; untagged ones take the [[alert]]'s.
+            targets.append(Target(url=url, tags=tags or tuple(alert.tags), **common))
+    return targets
+
+
+def delivery_policy(config: Config) -> DeliveryPolicy:
+    """The dispatcher's retry policy from ``[delivery]``."""
+    delivery = config.delivery
+    return DeliveryPolicy(
+        retry_after=delivery.retry_after,
+        retry_max=delivery.retry_max,
+        max_attempts=delivery.max_attempts,
+        timeout=delivery.timeout.total_seconds(),
+    )
 
 
 @dataclass
@@ -56,6 +84,7 @@ class Service:
         self.config = config
         self.watchlist = Watchlist.compile(config.entities())
         self.targets = targets_of(config)
+        self.policy = delivery_policy(config)
         self.db = store.open_db(config.database_path)
         store.close_interrupted_runs(self.db)
         for source in config.source:
@@ -91,13 +120,21 @@ class Service:
         """Match the articles not matched yet, then send every due alert."""
         async with self._after_crawl:
             matched = match_pending(self.db, self.watchlist, self.targets)
-            dispatched = await dispatch_due(self.db, self.targets, self.watchlist.entities)
+            dispatched = await dispatch_due(
+                self.db, self.targets, self.watchlist.entities, self.policy
+            )
         return matched, dispatched
 
     async def dispatch(self) -> None:
         """Send due alerts (retries included) without waiting for a crawl."""
         async with self._after_crawl:
-            await dispatch_due(self.db, self.targets, self.watchlist.entities)
+            await dispatch_due(self.db, self.targets, self.watchlist.entities, self.policy)
+
+    async def digest(self, label: str) -> None:
+        """Send one digest target everything it has pending."""
+        target = next(t for t in self.targets if t.label == label)
+        async with self._after_crawl:
+            await send_digest(self.db, target, self.watchlist.entities, self.policy)
 
     async def run_once(self) -> CycleReport:
         """Crawl every source concurrently, then match and deliver."""
@@ -108,6 +145,7 @@ class Service:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Poll every source on its interval until ``stop`` is set, then shut down cleanly."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
 
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
         now = datetime.now().astimezone()
@@ -135,6 +173,20 @@ class Service:
             max_instances=1,
             coalesce=True,
         )
+        for target in self.targets:
+            if target.mode == "digest":
+                scheduler.add_job(
+                    self.digest,
+                    CronTrigger.from_crontab(
+                        CRON_ALIASES.get(target.schedule, target.schedule), timezone="UTC"
+                    ),
+                    args=[target.label],
+                    id=f"digest:{target.label}",
+                    name=f"digest for {target.label}",
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=3600,
+                )
         scheduler.start()
         log.info(
             "newsradar running: %d sources, %d entities, %d alert targets, database %s",

@@ -91,11 +91,11 @@ def test_failed_attempts_are_retried_later_then_sent(db) -> None:
     article_id = _article(db)
     store.save_matches(db, article_id, [], {"inbox": ["taliban"]})
     (alert,) = store.due_alerts(db, ["inbox"])
-    store.mark_attempt_failed(db, alert["id"], "HTTP 503", timedelta(minutes=5))
+    store.mark_attempt_failed(db, [alert["id"]], "HTTP 503", timedelta(minutes=5))
     assert store.due_alerts(db, ["inbox"]) == []  # not due again yet
     row = db["alerts"].get(alert["id"])
     assert (row["status"], row["attempts"], row["last_error"]) == ("pending", 1, "HTTP 503")
-    store.mark_sent(db, alert["id"])
+    store.mark_sent(db, [alert["id"]])
     row = db["alerts"].get(alert["id"])
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 2, None)
     assert store.pending_count(db) == 0
