@@ -1,15 +1,25 @@
-"""RSS and Atom documents to entries, parsed with feedparser."""
+"""Feed documents to entries: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through feedparser,
+JSON Feed 1.0/1.1 through the json module.
+
+Feeds in the wild are sloppy: relative links, missing dates, the same guid twice,
+entries with no link, HTML in titles. Each is handled here so the spiders see a
+clean list of entries with absolute, canonical links.
+"""
 
 from __future__ import annotations
 
 import calendar
 import html
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from typing import Any
 
 import feedparser
+
+from crawler.safexml import UnsafeXML, check_xml
+from crawler.urls import canonical_url, is_http
 
 
 class FeedError(Exception):
@@ -20,54 +30,204 @@ class FeedError(Exception):
 class FeedEntry:
     """One entry of a feed: where the article lives and what the feed says of it."""
 
-    link: str
+    link: str  # absolute and canonical (crawler.urls.canonical_url)
     title: str | None
     summary: str | None
     published: str | None  # ISO 8601 UTC
+    updated: str | None = None  # ISO 8601 UTC: when the feed says the entry last changed
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A parsed feed: its entries, the site it says it belongs to, and any damage."""
+
+    entries: list[FeedEntry]
+    version: str
+    home: str | None = None  # the channel's <link>: the site the feed speaks for
+    title: str | None = None
+    problem: str | None = None  # set when the document was malformed but partly readable
+    skipped: int = 0  # entries without a usable link
 
 
 _TAGS = re.compile(r"<[^>]+>")
+# feedparser reports these as "bozo" though the feed is fine.
+_BENIGN = ("CharacterEncodingOverride", "NonXMLContentType")
 
 
 def _plain(text: str | None) -> str | None:
     """Feed titles and summaries often carry HTML: keep the words only."""
     if not text:
         return None
-    cleaned = " ".join(html.unescape(_TAGS.sub(" ", text)).split())
+    cleaned = " ".join(html.unescape(_TAGS.sub(" ", html.unescape(text))).split())
     return cleaned or None
 
 
-def _published(entry: feedparser.FeedParserDict) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+def _iso(parsed: Any) -> str | None:
     if not parsed:
         return None
-    moment = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    try:
+        moment = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    except (OverflowError, ValueError, TypeError):
+        return None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_feed(body: bytes, url: str) -> list[FeedEntry]:
-    """Parse an RSS or Atom document fetched from ``url`` into entries with links.
+def parse_iso_date(text: Any) -> str | None:
+    """An RFC 3339 / ISO 8601 date (with or without time) as ISO 8601 UTC, or None."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = feedparser._parse_date(text)  # RFC 822 and the other formats feeds use
+        return _iso(parsed)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    Relative links are resolved against ``url``; entries without a link are
-    skipped; a link listed twice is kept once. Raises FeedError when the
-    document is not a feed at all.
+
+def is_json_feed(body: bytes) -> bool:
+    """True when ``body`` looks like a JSON document rather than XML."""
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def parse_feed(body: bytes, url: str) -> Feed:
+    """Parse the feed document fetched from ``url``.
+
+    Relative links are resolved against ``url`` (or the feed's xml:base); entries
+    without a link are skipped (an entry whose guid is a permalink uses it); a
+    link or guid listed twice is kept once. Raises FeedError when the document is
+    not a feed at all, or declares XML entities (refused, never expanded).
     """
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
-    if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception") or "no RSS or Atom feed found"
-        raise FeedError(f"not a feed: {reason}")
+    if not body.strip():
+        raise FeedError("empty document")
+    if is_json_feed(body):
+        return _parse_json_feed(body, url)
+    try:
+        check_xml(body)
+    except UnsafeXML as err:
+        raise FeedError(str(err)) from err
+    parsed = feedparser.parse(
+        body,
+        response_headers={"content-location": url, "content-type": "application/xml"},
+        # Feed HTML is reduced to plain text here; feedparser's own sanitizer is
+        # not needed, and resolving relative URIs is (for links).
+        sanitize_html=False,
+    )
+    version = parsed.get("version") or ""
+    problem = None
+    if parsed.get("bozo"):
+        error = parsed.get("bozo_exception")
+        if error is not None and type(error).__name__ not in _BENIGN:
+            problem = f"malformed XML: {error}"
+    if not version and not parsed.entries:
+        raise FeedError(f"not a feed: {problem or 'no RSS, Atom or JSON feed found'}")
+    channel = parsed.get("feed", {})
+    home = channel.get("link")
     entries: dict[str, FeedEntry] = {}
+    guids: set[str] = set()
+    skipped = 0
     for entry in parsed.entries:
         link = entry.get("link")
+        guid = entry.get("id")
+        if not link and isinstance(guid, str) and is_http(guid):
+            link = guid
         if not link:
+            skipped += 1
             continue
-        link = urljoin(url, link.strip())
-        if link in entries:
+        link = canonical_url(link, base=url)
+        if not is_http(link):
+            skipped += 1
             continue
+        if link in entries or (guid and guid in guids):
+            continue
+        if guid:
+            guids.add(guid)
+        # dict.get: FeedParserDict.get("updated_parsed") would fall back to the
+        # published date with a DeprecationWarning; the two are kept apart here.
+        published = _iso(dict.get(entry, "published_parsed"))
+        updated = _iso(dict.get(entry, "updated_parsed")) or published
         entries[link] = FeedEntry(
             link=link,
             title=_plain(entry.get("title")),
-            summary=_plain(entry.get("summary")),
-            published=_published(entry),
+            summary=_plain(entry.get("summary") or _content(entry)),
+            published=published or updated,
+            updated=updated,
+            author=_plain(entry.get("author")),
         )
-    return list(entries.values())
+    return Feed(
+        entries=list(entries.values()),
+        version=version or "unknown",
+        home=canonical_url(home, base=url) if isinstance(home, str) and home else None,
+        title=_plain(channel.get("title")),
+        problem=problem,
+        skipped=skipped,
+    )
+
+
+def _content(entry: Any) -> str | None:
+    contents = entry.get("content") or []
+    for content in contents:
+        value = content.get("value") if hasattr(content, "get") else None
+        if value:
+            return value
+    return None
+
+
+def _parse_json_feed(body: bytes, url: str) -> Feed:
+    """JSON Feed (https://jsonfeed.org/version/1.1)."""
+    try:
+        document = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise FeedError(f"malformed JSON feed: {err}") from err
+    if not isinstance(document, dict) or not str(document.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise FeedError("not a feed: JSON without a jsonfeed.org version")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise FeedError("malformed JSON feed: 'items' is not a list")
+    base = document.get("feed_url") if isinstance(document.get("feed_url"), str) else url
+    entries: dict[str, FeedEntry] = {}
+    ids: set[str] = set()
+    skipped = 0
+    for item in items:
+        if not isinstance(item, dict):
+            skipped += 1
+            continue
+        link = item.get("url") or item.get("external_url")
+        if not isinstance(link, str) or not link.strip():
+            skipped += 1
+            continue
+        link = canonical_url(link, base=base)
+        item_id = str(item.get("id", "")) or None
+        if not is_http(link):
+            skipped += 1
+            continue
+        if link in entries or (item_id and item_id in ids):
+            continue
+        if item_id:
+            ids.add(item_id)
+        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        author = authors[0].get("name") if authors and isinstance(authors[0], dict) else None
+        published = parse_iso_date(item.get("date_published"))
+        updated = parse_iso_date(item.get("date_modified")) or published
+        text = item.get("summary") or item.get("content_text") or item.get("content_html")
+        entries[link] = FeedEntry(
+            link=link,
+            title=_plain(item.get("title") if isinstance(item.get("title"), str) else None),
+            summary=_plain(text if isinstance(text, str) else None),
+            published=published or updated,
+            updated=updated,
+            author=_plain(author) if isinstance(author, str) else None,
+        )
+    home = document.get("home_page_url")
+    return Feed(
+        entries=list(entries.values()),
+        version="json" + str(document["version"]).rsplit("/", 1)[-1],
+        home=canonical_url(home, base=url) if isinstance(home, str) and home else None,
+        title=_plain(document.get("title") if isinstance(document.get("title"), str) else None),
+        skipped=skipped,
+    )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
 class ArticleItem:
     """One article, extracted from its page or, failing that, from its feed entry."""
 
-    url: str
+    url: str  # canonical: the article's identity
     source_url: str
     title: str | None
     text: str | None
@@ -17,6 +17,13 @@ class ArticleItem:
     author: str | None = None
     published: str | None = None  # ISO 8601 UTC
     language: str | None = None
+    # Every URL this article was reached by (the link followed, redirects, the
+    # canonical one), so none of them is fetched again.
+    aliases: list[str] = field(default_factory=list)
+    entry_updated: str | None = None  # when the feed or sitemap says it last changed
+    recheck: bool = False  # fetched again because the feed or sitemap said it changed
+    html: str | None = None  # the raw page, when the source keeps it
+    charset_note: str | None = None
 
 
 @dataclass
@@ -26,3 +33,23 @@ class SourceStatusItem:
     source_url: str
     error: str | None = None
     entries: int = 0
+    not_modified: bool = False  # the server answered 304: nothing was parsed
+
+
+@dataclass
+class ValidatorsItem:
+    """A document's ETag / Last-Modified, saved once the crawl has used it fully."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass
+class DiscoveryItem:
+    """What `auto` found behind a source URL: the document to poll, and its kind."""
+
+    source_url: str
+    kind: str  # "feed", "sitemap" or "page"
+    url: str
+    candidates: list[tuple[str, str]] = field(default_factory=list)  # (kind, url) all found

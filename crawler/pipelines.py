@@ -1,4 +1,4 @@
-"""Item pipeline: store articles and the source's health in the database."""
+"""Item pipeline: store articles, discoveries, validators and the source's health."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from crawler import store
-from crawler.items import ArticleItem, SourceStatusItem
+from crawler.items import ArticleItem, DiscoveryItem, SourceStatusItem, ValidatorsItem
 
 
 class StorePipeline:
-    """Writes each ArticleItem once (by URL) and records one run per crawl.
+    """Writes each article once (whatever URL it came by) and records one run per crawl.
 
-    The run's outcome lands in the crawler stats too (``newsradar/articles_new``,
+    Validators (ETag / Last-Modified) are saved only when the crawl finished
+    without error: a poll cut short must not make the next one a 304 that hides
+    the entries it never fetched. The run's outcome lands in the crawler stats
+    too (``newsradar/articles_new``, ``newsradar/articles_updated``,
     ``newsradar/source_error``) so whoever started the crawl can report it.
     """
 
@@ -26,8 +29,13 @@ class StorePipeline:
         self.source_id: int | None = None
         self.run_id: int | None = None
         self.articles_new = 0
+        self.articles_updated = 0
+        self.duplicates = 0
         self.source_error: str | None = None
         self.source_answered = False
+        self.not_modified = False
+        self.entries = 0
+        self.validators: dict[str, ValidatorsItem] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -47,33 +55,73 @@ class StorePipeline:
         self.run_id = store.start_run(self.db, self.source_id)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, SourceStatusItem):
+        if isinstance(item, ArticleItem):
+            self._store(item)
+        elif isinstance(item, SourceStatusItem):
+            # The first word on the source wins; a later error (a truncated
+            # document after its entries were read) is still an error.
             self.source_answered = True
-            self.source_error = item.error
-        elif isinstance(item, ArticleItem):
-            article_id = store.insert_article(
-                self.db,
-                {
-                    "url": item.url,
-                    "source_id": self.source_id,
-                    "title": item.title,
-                    "text": item.text,
-                    "author": item.author,
-                    "published": item.published,
-                    "language": item.language,
-                    "extracted_from": item.extracted_from,
-                },
-            )
-            if article_id is not None:
-                self.articles_new += 1
+            self.source_error = self.source_error or item.error
+            self.not_modified = self.not_modified or item.not_modified
+            self.entries += item.entries
+        elif isinstance(item, ValidatorsItem):
+            self.validators[item.url] = item
+        elif isinstance(item, DiscoveryItem):
+            if item.kind in ("feed", "sitemap", "page"):
+                store.save_discovery(self.db, self.source_id, item.kind, item.url)
+            else:
+                store.clear_discovery(self.db, self.source_id)
         return item
+
+    def _store(self, item: ArticleItem) -> None:
+        _, status = store.store_article(
+            self.db,
+            {
+                "url": item.url,
+                "source_id": self.source_id,
+                "title": item.title,
+                "text": item.text,
+                "author": item.author,
+                "published": item.published,
+                "language": item.language,
+                "extracted_from": item.extracted_from,
+                "entry_updated": item.entry_updated,
+                "charset_note": item.charset_note,
+            },
+            item.aliases,
+            recheck=item.recheck,
+            html=item.html,
+        )
+        if status == "new":
+            self.articles_new += 1
+        elif status == "updated":
+            self.articles_updated += 1
+        elif status == "duplicate":
+            self.duplicates += 1
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         error = self.source_error
         if error is None and not self.source_answered:
             error = f"crawl ended ({reason}) before the source answered"
-        self.crawler.stats.set_value("newsradar/articles_new", self.articles_new)
+        stats = self.crawler.stats
+        stats.set_value("newsradar/articles_new", self.articles_new)
+        stats.set_value("newsradar/articles_updated", self.articles_updated)
+        stats.set_value("newsradar/not_modified", self.not_modified)
         if error:
-            self.crawler.stats.set_value("newsradar/source_error", error)
+            stats.set_value("newsradar/source_error", error)
+        elif reason == "finished":
+            for item in self.validators.values():
+                store.save_validators(
+                    self.db, self.source_id, item.url, item.etag, item.last_modified
+                )
+        if error:
+            status = f"failed: {error}"
+        elif self.not_modified:
+            status = "not modified"
+        else:
+            status = (
+                f"{self.entries} entries: {self.articles_new} new, {self.articles_updated} updated"
+            )
+        store.set_last_status(self.db, self.source_id, status)
         store.finish_run(self.db, self.run_id, articles_new=self.articles_new, error=error)
         self.db.close()

@@ -1,7 +1,9 @@
 """Scrapy settings for newsradar's crawler: polite, bounded, asyncio-based.
 
-The service overrides the NEWSRADAR_* settings and USER_AGENT / DOWNLOAD_TIMEOUT
-from the user's config; `scrapy crawl feed -a url=...` works with these alone.
+The service overrides the NEWSRADAR_* settings and USER_AGENT, DOWNLOAD_TIMEOUT,
+DOWNLOAD_MAXSIZE, CONCURRENT_REQUESTS_PER_DOMAIN, AUTOTHROTTLE_ENABLED and
+RETRY_TIMES from the user's config; `scrapy crawl feed -a url=...` works with
+these alone.
 """
 
 BOT_NAME = "newsradar"
@@ -21,7 +23,8 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
-# Every fetched byte is hostile: bound time, size and redirects.
+# Every fetched byte is hostile: bound time, size and redirects. DOWNLOAD_MAXSIZE
+# also bounds the decompressed size of gzip/deflate/br bodies (gzip bombs).
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -30,14 +33,29 @@ RETRY_TIMES = 2
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy runs up to CONCURRENT_ITEMS tasks per callback output; the pipeline is
+# synchronous SQLite, so those tasks only cost (~100 task creations per page).
+CONCURRENT_ITEMS = 1
 LOG_LEVEL = "INFO"
 
-SPIDER_MIDDLEWARES = {
-    "crawler.middlewares.SkipKnownArticles": 950,
+DOWNLOADER_MIDDLEWARES = {
+    # Before everything else, robots.txt included: a refused host gets no byte.
+    "crawler.middlewares.FetchGuard": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
 }
+EXTENSIONS = {
+    "crawler.extensions.ExtractionPool": 500,
+}
 
 # The SQLite database articles are stored in.
 NEWSRADAR_DB_PATH = "newsradar.db"
+# Extraction worker processes (None: one per core; 0: extract in this process).
+NEWSRADAR_EXTRACT_WORKERS = None
+# Seconds before an article's extraction is given up (the feed's text is kept).
+NEWSRADAR_EXTRACT_TIMEOUT = 30
+# Seconds a site's robots.txt is reused across polls.
+NEWSRADAR_ROBOTSTXT_TTL = 3600

@@ -11,6 +11,7 @@ readable in Datasette, comparable with plain string comparison.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sqlite3
 import uuid
@@ -44,8 +45,17 @@ def isotime(moment: datetime | None = None) -> str:
 # --- schema -----------------------------------------------------------------
 
 
+def _run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run ``;``-separated statements one by one: ``executescript`` would commit
+    the migration's transaction half-way."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    _run_script(
+        db,
         """
         CREATE TABLE sources (
             id INTEGER PRIMARY KEY,
@@ -113,26 +123,108 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             error TEXT
         );
         CREATE INDEX idx_runs_source ON runs(source_id, started);
-        """
+        """,
     )
     db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
 
 
 def _m002_alert_messages(db: sqlite_utils.Database) -> None:
     # Alerts sent together (a digest) share a message id: rate limits count messages.
-    db.executescript(
+    _run_script(
+        db,
         """
         ALTER TABLE alerts ADD COLUMN message_id TEXT;
         CREATE INDEX idx_alerts_sent ON alerts(target, sent_at) WHERE status = 'sent';
-        """
+        """,
     )
+
+
+def _m003_crawler(db: sqlite_utils.Database) -> None:
+    # Statement by statement, not executescript: that would commit the
+    # migration's transaction half-way.
+    for statement in (
+        # What `auto` discovered behind a source's URL, and the last poll's outcome.
+        "ALTER TABLE sources ADD COLUMN resolved_kind TEXT",
+        "ALTER TABLE sources ADD COLUMN resolved_url TEXT",
+        "ALTER TABLE sources ADD COLUMN last_status TEXT",
+        # When the feed/sitemap last said the entry changed; a charset warning.
+        "ALTER TABLE articles ADD COLUMN entry_updated TEXT",
+        "ALTER TABLE articles ADD COLUMN charset_note TEXT",
+        # Every URL an article was reached by: none of them is fetched again.
+        "CREATE TABLE article_urls (url TEXT PRIMARY KEY, "
+        "article_id INTEGER NOT NULL REFERENCES articles(id)) WITHOUT ROWID",
+        "INSERT OR IGNORE INTO article_urls (url, article_id) SELECT url, id FROM articles",
+        # The raw page, for sources configured to keep it (re-extraction later).
+        "CREATE TABLE article_html (article_id INTEGER PRIMARY KEY REFERENCES articles(id), "
+        "url TEXT NOT NULL, html TEXT NOT NULL, fetched TEXT NOT NULL)",
+        # ETag / Last-Modified of every document a source polls (feeds, sitemaps,
+        # listing pages), for conditional requests. Per source: two sources
+        # polling one feed must not answer each other's 304s.
+        "CREATE TABLE http_validators (source_id INTEGER NOT NULL REFERENCES sources(id), "
+        "url TEXT NOT NULL, etag TEXT, last_modified TEXT, saved TEXT NOT NULL, "
+        "PRIMARY KEY (source_id, url)) WITHOUT ROWID",
+    ):
+        db.execute(statement)
 
 
 # Each migration runs once, in order, in its own transaction; the count of
 # applied migrations is the database's PRAGMA user_version. Append, never edit.
+def _m004_service(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE service (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pid INTEGER NOT NULL,
+            started TEXT NOT NULL,
+            heartbeat TEXT NOT NULL,
+            stopped TEXT,
+            config TEXT
+        );
+        ALTER TABLE sources ADD COLUMN next_poll TEXT;
+        ALTER TABLE sources ADD COLUMN operator_alerted TEXT;
+        ALTER TABLE articles ADD COLUMN text_dropped TEXT
+        """,
+    )
+
+
+def _m005_alert_per_new_entities(db: sqlite_utils.Database) -> None:
+    # An updated or rematched article may alert a target again, for entities it
+    # had not mentioned before: one alert per article, target and entity set.
+    _run_script(
+        db,
+        """
+        CREATE TABLE alerts_new (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            target TEXT NOT NULL,
+            entities TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created TEXT NOT NULL,
+            next_attempt TEXT NOT NULL,
+            last_error TEXT,
+            sent_at TEXT,
+            message_id TEXT,
+            UNIQUE (article_id, target, entities)
+        );
+        INSERT INTO alerts_new SELECT id, article_id, target, entities, status, attempts,
+            created, next_attempt, last_error, sent_at, message_id FROM alerts;
+        DROP TABLE alerts;
+        ALTER TABLE alerts_new RENAME TO alerts;
+        CREATE INDEX idx_alerts_due ON alerts(next_attempt) WHERE status = 'pending';
+        CREATE INDEX idx_alerts_sent ON alerts(target, sent_at) WHERE status = 'sent';
+        CREATE INDEX idx_alerts_article ON alerts(article_id)
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_alert_messages,
+    _m003_crawler,
+    _m004_service,
+    _m005_alert_per_new_entities,
 ]
 
 
@@ -302,22 +394,47 @@ def unmatched_articles(db: sqlite_utils.Database, limit: int = 500) -> list[dict
     )
 
 
+def matched_before(db: sqlite_utils.Database, article_id: int) -> set[str]:
+    """The entities an article was already matched or alerted for."""
+    found = {
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT entity_id FROM mentions WHERE article_id = ?", [article_id]
+        )
+    }
+    for (entities,) in db.execute("SELECT entities FROM alerts WHERE article_id = ?", [article_id]):
+        found.update(json.loads(entities))
+    return found
+
+
 def save_matches(
     db: sqlite_utils.Database,
     article_id: int,
     mentions: Iterable[dict[str, Any]],
     alerts: dict[str, list[str]],
+    *,
+    only: Iterable[str] | None = None,
 ) -> int:
     """Record an article's mentions and queue its alerts, in one transaction.
 
-    ``mentions`` are dicts with entity_id, alias, rule, start_offset, end_offset
-    and snippet; ``alerts`` maps a target name to the entity ids it must hear
-    about. A target that already has an alert for this article gets no second
-    one. Returns the number of alerts queued.
+    The article's earlier mentions (of the entities in ``only``, or all) are
+    replaced: offsets always point into the stored text. ``mentions`` are dicts
+    with entity_id, alias, rule, start_offset, end_offset and snippet; ``alerts``
+    maps a target name to the entity ids it must hear about. An alert already
+    queued for the same article, target and entities is not queued twice.
+    Returns the number of alerts queued.
     """
     now = isotime()
     queued = 0
     with db.atomic():
+        if only is None:
+            db.execute("DELETE FROM mentions WHERE article_id = ?", [article_id])
+        else:
+            for entity_id in only:
+                db.execute(
+                    "DELETE FROM mentions WHERE article_id = ? AND entity_id = ?",
+                    [article_id, entity_id],
+                )
         for mention in mentions:
             db.execute(
                 "INSERT INTO mentions (article_id, entity_id, alias, rule, start_offset, "
@@ -336,12 +453,33 @@ def save_matches(
         for target, entity_ids in alerts.items():
             cursor = db.execute(
                 "INSERT INTO alerts (article_id, target, entities, created, next_attempt) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(article_id, target) DO NOTHING",
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [article_id, target, json.dumps(sorted(entity_ids)), now, now],
             )
             queued += cursor.rowcount
         db.execute("UPDATE articles SET matched_at = ? WHERE id = ?", [now, article_id])
     return queued
+
+
+def articles_since(
+    db: sqlite_utils.Database, since: datetime, after_id: int = 0, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Stored articles first seen since ``since`` (with text), by id, after ``after_id``."""
+    return list(
+        db.query(
+            "SELECT id, url, title, text FROM articles WHERE first_seen >= ? AND id > ? "
+            "AND text_dropped IS NULL "
+            "ORDER BY id LIMIT ?",
+            [isotime(since), after_id, limit],
+        )
+    )
+
+
+def count_articles_since(db: sqlite_utils.Database, since: datetime) -> int:
+    """How many stored articles were first seen since ``since``."""
+    return db.execute(
+        "SELECT count(*) FROM articles WHERE first_seen >= ?", [isotime(since)]
+    ).fetchone()[0]
 
 
 # --- the alert outbox ----------------------------------------------------------
@@ -450,6 +588,16 @@ def retry_failed(db: sqlite_utils.Database, alert_ids: Sequence[int] = ()) -> in
     return cursor.rowcount
 
 
+def alert_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per target: how many alerts were sent, are pending, have failed."""
+    return list(
+        db.query(
+            "SELECT target, sum(status = 'sent') AS sent, sum(status = 'pending') AS pending, "
+            "sum(status = 'failed') AS failed FROM alerts GROUP BY target ORDER BY target"
+        )
+    )
+
+
 def pending_count(db: sqlite_utils.Database) -> int:
     """How many alerts wait to be sent."""
     return db.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()[0]
@@ -468,4 +616,414 @@ def recent_matches(db: sqlite_utils.Database, since: datetime) -> Iterator[dict[
         "WHERE articles.first_seen >= ? "
         "GROUP BY articles.id ORDER BY articles.first_seen DESC, articles.id DESC",
         [isotime(since)],
+    )
+
+
+# --- crawler state: discovery, validators, article identity and updates ---------
+
+
+def source_row(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
+    """The ``sources`` row of the source configured with ``url``, or None."""
+    rows = list(db.query("SELECT * FROM sources WHERE url = ?", [url]))
+    return rows[0] if rows else None
+
+
+def save_discovery(db: sqlite_utils.Database, source_id: int, kind: str, url: str) -> None:
+    """Remember what `auto` found behind a source: poll ``url`` as ``kind`` from now on."""
+    db.execute(
+        "UPDATE sources SET resolved_kind = ?, resolved_url = ? WHERE id = ?",
+        [kind, url, source_id],
+    )
+
+
+def clear_discovery(db: sqlite_utils.Database, source_id: int) -> None:
+    """Forget a source's discovered document (it failed): the next poll discovers again."""
+    db.execute(
+        "UPDATE sources SET resolved_kind = NULL, resolved_url = NULL WHERE id = ?", [source_id]
+    )
+
+
+def set_last_status(db: sqlite_utils.Database, source_id: int, status: str) -> None:
+    """Record how the last poll went, in words ("not modified", "12 entries, 2 new")."""
+    db.execute("UPDATE sources SET last_status = ? WHERE id = ?", [status, source_id])
+
+
+def get_validators(
+    db: sqlite_utils.Database, source_id: int | None, url: str
+) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified a source last saved for the document at ``url``."""
+    row = db.execute(
+        "SELECT etag, last_modified FROM http_validators WHERE source_id = ? AND url = ?",
+        [source_id, url],
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def save_validators(
+    db: sqlite_utils.Database,
+    source_id: int,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+) -> None:
+    """Save a document's validators for a source (or forget them when it sent none)."""
+    if not etag and not last_modified:
+        db.execute("DELETE FROM http_validators WHERE source_id = ? AND url = ?", [source_id, url])
+        return
+    db.execute(
+        "INSERT INTO http_validators (source_id, url, etag, last_modified, saved) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(source_id, url) DO UPDATE SET "
+        "etag = excluded.etag, last_modified = excluded.last_modified, saved = excluded.saved",
+        [source_id, url, etag, last_modified, isotime()],
+    )
+
+
+def article_states(
+    db: sqlite_utils.Database, urls: Iterable[str]
+) -> dict[str, tuple[int, str | None]]:
+    """For each of ``urls`` already stored (as an article's URL or one of its aliases):
+    the article id and when its feed or sitemap last said it changed."""
+    urls = list(dict.fromkeys(urls))
+    found: dict[str, tuple[int, str | None]] = {}
+    for i in range(0, len(urls), 500):
+        chunk = urls[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for url, article_id, entry_updated in db.execute(
+            "SELECT article_urls.url, articles.id, articles.entry_updated FROM article_urls "
+            f"JOIN articles ON articles.id = article_urls.article_id "
+            f"WHERE article_urls.url IN ({marks}) "
+            "UNION ALL SELECT url, id, entry_updated FROM articles "
+            f"WHERE url IN ({marks})",
+            chunk + chunk,
+        ):
+            found.setdefault(url, (article_id, entry_updated))
+    return found
+
+
+def _find_article(db: sqlite_utils.Database, urls: list[str]) -> tuple[Any, ...] | None:
+    marks = ",".join("?" * len(urls))
+    return db.execute(
+        "SELECT id, content_hash, extracted_from, entry_updated FROM articles "
+        f"WHERE url IN ({marks}) OR id IN "
+        f"(SELECT article_id FROM article_urls WHERE url IN ({marks})) ORDER BY id LIMIT 1",
+        urls + urls,
+    ).fetchone()
+
+
+def store_article(
+    db: sqlite_utils.Database,
+    article: dict[str, Any],
+    aliases: Iterable[str] = (),
+    *,
+    recheck: bool = False,
+    html: str | None = None,
+) -> tuple[int, str]:
+    """Store an article once, whatever URL it was reached by; return (id, status).
+
+    ``article`` holds what insert_article takes, plus optional entry_updated and
+    charset_note. Status is "new"; "duplicate" (already stored, reached through
+    another URL: only the alias is recorded); "updated" (a ``recheck`` whose
+    title or text changed: the content is replaced, ``matched_at`` reset so the
+    matcher sees it again, earlier mentions kept); or "unchanged".
+    """
+    urls = list(dict.fromkeys([article["url"], *aliases]))
+    now = isotime()
+    digest = content_hash(article.get("title"), article.get("text"))
+    entry_updated = article.get("entry_updated")
+    with db.atomic():
+        existing = _find_article(db, urls)
+        if existing is None:
+            row = {
+                "url": article["url"],
+                "source_id": article.get("source_id"),
+                "title": article.get("title"),
+                "text": article.get("text"),
+                "author": article.get("author"),
+                "published": article.get("published"),
+                "language": article.get("language"),
+                "extracted_from": article["extracted_from"],
+                "content_hash": digest,
+                "first_seen": now,
+                "updated": now,
+                "entry_updated": entry_updated,
+                "charset_note": article.get("charset_note"),
+            }
+            columns = ", ".join(row)
+            marks = ", ".join("?" * len(row))
+            cursor = db.execute(
+                f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
+            )
+            article_id, status = cursor.lastrowid, "new"
+        else:
+            article_id, old_hash, old_from, old_updated = existing
+            # Feed text never replaces page text: a re-check whose page failed
+            # only moves the entry's date on.
+            better = article["extracted_from"] == "page" or old_from == "feed"
+            if recheck and better and digest != old_hash:
+                db.execute(
+                    "UPDATE articles SET title = ?, text = ?, author = ?, published = ?, "
+                    "language = ?, extracted_from = ?, content_hash = ?, updated = ?, "
+                    "entry_updated = ?, charset_note = ?, matched_at = NULL WHERE id = ?",
+                    [
+                        article.get("title"),
+                        article.get("text"),
+                        article.get("author"),
+                        article.get("published"),
+                        article.get("language"),
+                        article["extracted_from"],
+                        digest,
+                        now,
+                        entry_updated or old_updated,
+                        article.get("charset_note"),
+                        article_id,
+                    ],
+                )
+                status = "updated"
+            else:
+                if entry_updated and (old_updated is None or entry_updated > old_updated):
+                    db.execute(
+                        "UPDATE articles SET entry_updated = ? WHERE id = ?",
+                        [entry_updated, article_id],
+                    )
+                status = "unchanged" if recheck else "duplicate"
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)",
+            [(url, article_id) for url in urls],
+        )
+        if html is not None and status in ("new", "updated"):
+            db.execute(
+                "INSERT INTO article_html (article_id, url, html, fetched) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(article_id) DO UPDATE SET url = excluded.url, "
+                "html = excluded.html, fetched = excluded.fetched",
+                [article_id, article["url"], html, now],
+            )
+    return article_id, status
+
+
+# --- the service: heartbeat, health, retention ---------------------------------------
+
+
+def service_started(db: sqlite_utils.Database, pid: int, config: str | None) -> None:
+    """Record that a service process started (there is one service row)."""
+    now = isotime()
+    db.execute(
+        "INSERT INTO service (id, pid, started, heartbeat, stopped, config) "
+        "VALUES (1, ?, ?, ?, NULL, ?) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
+        "started = excluded.started, heartbeat = excluded.heartbeat, stopped = NULL, "
+        "config = excluded.config",
+        [pid, now, now, config],
+    )
+
+
+def heartbeat(db: sqlite_utils.Database) -> None:
+    """Record that the service is alive."""
+    db.execute("UPDATE service SET heartbeat = ? WHERE id = 1", [isotime()])
+
+
+def service_stopped(db: sqlite_utils.Database) -> None:
+    """Record a clean shutdown."""
+    now = isotime()
+    db.execute("UPDATE service SET heartbeat = ?, stopped = ? WHERE id = 1", [now, now])
+
+
+def service_row(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """The service row, or None when no service ever ran on this database."""
+    rows = list(db.query("SELECT * FROM service WHERE id = 1"))
+    return rows[0] if rows else None
+
+
+def set_next_poll(db: sqlite_utils.Database, url: str, moment: datetime | None) -> None:
+    """Record when a source is polled next (None: not scheduled)."""
+    db.execute(
+        "UPDATE sources SET next_poll = ? WHERE url = ?",
+        [isotime(moment) if moment else None, url],
+    )
+
+
+def set_operator_alerted(db: sqlite_utils.Database, url: str, reason: str | None) -> None:
+    """Remember that operators were told a source is unhealthy (None: told it recovered)."""
+    db.execute("UPDATE sources SET operator_alerted = ? WHERE url = ?", [reason, url])
+
+
+def article_gaps(db: sqlite_utils.Database, source_id: int, limit: int = 21) -> list[float]:
+    """Seconds between a source's most recent new articles, newest first."""
+    times = [
+        row[0]
+        for row in db.execute(
+            "SELECT first_seen FROM articles WHERE source_id = ? ORDER BY first_seen DESC LIMIT ?",
+            [source_id, limit],
+        )
+    ]
+    stamps = [datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ") for t in times]
+    return [(a - b).total_seconds() for a, b in itertools.pairwise(stamps)]
+
+
+def last_article_at(db: sqlite_utils.Database, source_id: int) -> str | None:
+    """When a source last brought a new article."""
+    return db.execute(
+        "SELECT max(first_seen) FROM articles WHERE source_id = ?", [source_id]
+    ).fetchone()[0]
+
+
+def drop_old_text(db: sqlite_utils.Database, before: datetime) -> int:
+    """Retention: drop the text (and kept HTML) of articles first seen before
+    ``before``, keeping their metadata and mentions; return how many."""
+    cutoff = isotime(before)
+    now = isotime()
+    with db.atomic():
+        db.execute(
+            "DELETE FROM article_html WHERE article_id IN "
+            "(SELECT id FROM articles WHERE first_seen < ? AND text_dropped IS NULL)",
+            [cutoff],
+        )
+        cursor = db.execute(
+            "UPDATE articles SET text = NULL, text_dropped = ? "
+            "WHERE first_seen < ? AND text_dropped IS NULL",
+            [now, cutoff],
+        )
+    return cursor.rowcount
+
+
+def optimize(db: sqlite_utils.Database) -> None:
+    """Periodic upkeep: refresh the query planner's statistics, bound the WAL file."""
+    db.execute("PRAGMA optimize")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def status_figures(db: sqlite_utils.Database) -> dict[str, Any]:
+    """The numbers `newsradar status` prints."""
+    now = utcnow()
+    hour, day = isotime(now - timedelta(hours=1)), isotime(now - timedelta(days=1))
+
+    def one(sql: str, *params: Any) -> Any:
+        return db.execute(sql, params).fetchone()[0]
+
+    return {
+        "sources": one("SELECT count(*) FROM sources"),
+        "sources_failing": one("SELECT count(*) FROM sources WHERE consecutive_failures > 0"),
+        "articles_hour": one("SELECT count(*) FROM articles WHERE first_seen >= ?", hour),
+        "articles_day": one("SELECT count(*) FROM articles WHERE first_seen >= ?", day),
+        "alerts_hour": one(
+            "SELECT count(*) FROM alerts WHERE status = 'sent' AND sent_at >= ?", hour
+        ),
+        "alerts_day": one(
+            "SELECT count(*) FROM alerts WHERE status = 'sent' AND sent_at >= ?", day
+        ),
+        "alerts_pending": one("SELECT count(*) FROM alerts WHERE status = 'pending'"),
+        "alerts_failed": one("SELECT count(*) FROM alerts WHERE status = 'failed'"),
+        "failing": list(
+            db.query(
+                "SELECT name, url, consecutive_failures, last_error, last_success FROM sources "
+                "WHERE consecutive_failures > 0 ORDER BY consecutive_failures DESC, name"
+            )
+        ),
+    }
+
+
+# --- reading for people: search, statistics, summaries ---------------------------
+
+
+def totals(db: sqlite_utils.Database) -> dict[str, int]:
+    """Counts for a summary: articles stored, articles with mentions, mentions,
+    articles not matched yet, alerts sent, pending and failed."""
+    row = db.execute(
+        "SELECT (SELECT count(*) FROM articles), "
+        "(SELECT count(DISTINCT article_id) FROM mentions), "
+        "(SELECT count(*) FROM mentions), "
+        "(SELECT count(*) FROM articles WHERE matched_at IS NULL), "
+        "(SELECT count(*) FROM alerts WHERE status = 'sent'), "
+        "(SELECT count(*) FROM alerts WHERE status = 'pending'), "
+        "(SELECT count(*) FROM alerts WHERE status = 'failed')"
+    ).fetchone()
+    keys = ("articles", "matched", "mentions", "unmatched", "sent", "pending", "failed")
+    return dict(zip(keys, row, strict=True))
+
+
+def article_entities(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every article, oldest first, with its source, the sorted ids of the entities
+    it mentions (``entities``) and of those its alerts carried (``alerted``)."""
+    rows = list(
+        db.query(
+            "SELECT articles.id, articles.url, articles.title, sources.name AS source, "
+            "(SELECT group_concat(DISTINCT entity_id) FROM mentions "
+            "WHERE mentions.article_id = articles.id) AS entities, "
+            "(SELECT group_concat(DISTINCT each.value) FROM alerts, json_each(alerts.entities) "
+            "AS each WHERE alerts.article_id = articles.id) AS alerted "
+            "FROM articles LEFT JOIN sources ON sources.id = articles.source_id "
+            "ORDER BY articles.id"
+        )
+    )
+    for row in rows:
+        for key in ("entities", "alerted"):
+            row[key] = sorted(row[key].split(",")) if row[key] else []
+    return rows
+
+
+def fts_query(text: str) -> str:
+    """The user's words as an FTS5 query matching articles that contain them all.
+
+    Each word, or each "quoted phrase", becomes an FTS5 string, so quotes, dashes,
+    colons, AND/OR/NOT and parentheses are plain text, never query syntax; a word
+    ending in ``*`` stays a prefix search. Raises ValueError when nothing is left
+    to search for.
+    """
+    import re
+
+    terms: list[str] = []
+    for phrase, word in re.findall(r'"([^"]*)"?|([^\s"]+)', text):
+        term = phrase or word
+        prefix = bool(word) and word.endswith("*")
+        term = term.rstrip("*") if prefix else term
+        if not any(ch.isalnum() for ch in term):
+            continue
+        terms.append('"' + term.replace('"', '""') + '"' + ("*" if prefix else ""))
+    if not terms:
+        raise ValueError(f"nothing to search for in {text!r}")
+    return " ".join(terms)
+
+
+def search_articles(
+    db: sqlite_utils.Database,
+    text: str,
+    *,
+    limit: int = 20,
+    newest: bool = False,
+    marks: tuple[str, str] = ("[", "]"),
+) -> list[dict[str, Any]]:
+    """Full-text search of article titles and text (articles_fts) for the user's words
+    (see fts_query): best matches first, or newest first. Each row has title, url,
+    source, date (published, else first seen) and a snippet around the hit, the
+    matched words between ``marks``."""
+    order = "date DESC, articles.id DESC" if newest else "rank, articles.id DESC"
+    return list(
+        db.query(
+            "SELECT articles.id, articles.title, articles.url, sources.name AS source, "
+            "coalesce(articles.published, articles.first_seen) AS date, "
+            "snippet(articles_fts, -1, ?, ?, '…', 14) AS snippet "
+            "FROM articles_fts JOIN articles ON articles.id = articles_fts.rowid "
+            "LEFT JOIN sources ON sources.id = articles.source_id "
+            f"WHERE articles_fts MATCH ? ORDER BY {order} LIMIT ?",
+            [marks[0], marks[1], fts_query(text), limit],
+        )
+    )
+
+
+def mentions_per_day(
+    db: sqlite_utils.Database, since: datetime, entity_ids: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Mentions per entity per day (UTC, by when the article was first seen) since
+    ``since``, optionally for these entities only: rows of day ("2026-11-27"),
+    entity_id, mentions and articles (how many articles those mentions are in)."""
+    where, params = "articles.first_seen >= ?", [isotime(since)]
+    if entity_ids:
+        where += f" AND mentions.entity_id IN ({','.join('?' * len(entity_ids))})"
+        params += list(entity_ids)
+    return list(
+        db.query(
+            "SELECT substr(articles.first_seen, 1, 10) AS day, mentions.entity_id, "
+            "count(*) AS mentions, count(DISTINCT mentions.article_id) AS articles "
+            "FROM mentions JOIN articles ON articles.id = mentions.article_id "
+            f"WHERE {where} GROUP BY day, mentions.entity_id ORDER BY day, mentions.entity_id",
+            params,
+        )
     )

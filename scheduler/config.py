@@ -20,7 +20,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -74,20 +76,69 @@ class _Strict(BaseModel):
 
 
 class CrawlConfig(_Strict):
-    """``[crawl]``: defaults for every source."""
+    """``[crawl]``: defaults for every source, and how politely the crawler fetches."""
 
     interval: Duration = timedelta(minutes=15)
-    user_agent: str = "newsradar/0.1 (self-hosted news monitor)"
+    user_agent: str = Field(default="newsradar/0.1 (self-hosted news monitor)", min_length=1)
     timeout: Duration = timedelta(seconds=30)
+    # Sitemap entries older than this are not followed (a 50,000-URL archive
+    # sitemap costs one fetch, not 50,000).
+    window: Duration = timedelta(days=2)
+    # Largest page, feed or sitemap fetched, after decompression: "10MB", "512KB".
+    max_size: int = 10 * 1024 * 1024
+    # Article pages fetched per source per poll, at most.
+    max_articles: int = Field(default=500, ge=1, le=50_000)
+    # Requests at once to one site; AutoThrottle adapts to how fast it answers.
+    per_domain: int = Field(default=4, ge=1, le=64)
+    autothrottle: bool = True
+    # Retries of a request that failed on the network or with a 5xx.
+    retries: int = Field(default=2, ge=0, le=10)
+    # Processes extracting article text (default: one per core; 0: none, in-process).
+    extract_workers: int | None = Field(default=None, ge=0, le=64)
+    # Keep each article's raw HTML too (in article_html), to re-extract it later.
+    store_html: bool = False
+
+    @field_validator("max_size", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError('wrong type: a size is a string such as "10MB" (got bool)')
+        if isinstance(value, int):
+            size = value
+        elif isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)\s*", value.lower())
+            if not match:
+                raise ValueError(f"bad size {value!r} (use a number and a unit: 512KB, 10MB)")
+            unit = match.group(2).rstrip("ib")
+            size = int(float(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
+        else:
+            raise ValueError(
+                f'wrong type: a size is a string such as "10MB" (got {type(value).__name__})'
+            )
+        if not 1024 <= size <= 1024**3:
+            raise ValueError(f"size {value!r} must be between 1KB and 1GB")
+        return size
 
 
 class SourceConfig(_Strict):
-    """``[[source]]``: one feed to poll."""
+    """``[[source]]``: one source to poll.
 
-    name: str
+    ``kind``: "feed" (RSS, Atom, JSON Feed), "sitemap" (a sitemap, a News
+    sitemap, an index, or a site root whose robots.txt lists them), "page" (a
+    listing page without a feed) or "auto" (find out from the URL).
+    """
+
+    name: str = Field(min_length=1)
     url: str
-    kind: Literal["feed"] = "feed"
+    kind: Literal["auto", "feed", "sitemap", "page"] = "auto"
     interval: Duration | None = None
+    # Overrides of the [crawl] defaults of the same names.
+    window: Duration | None = None
+    max_articles: int | None = Field(default=None, ge=1, le=50_000)
+    store_html: bool | None = None
+    # Other sites whose links this source may follow ("example-cdn.com"
+    # also allows its subdomains). Its own site is always allowed.
+    allow_domains: list[str] = []
 
     @field_validator("url")
     @classmethod
@@ -95,6 +146,17 @@ class SourceConfig(_Strict):
         if not re.match(r"https?://[^/\s]+", url):
             raise ValueError(f"{url!r} is not an http:// or https:// URL")
         return url
+
+    @field_validator("allow_domains")
+    @classmethod
+    def _domains(cls, domains: list[str]) -> list[str]:
+        for domain in domains:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", domain):
+                raise ValueError(
+                    f"{domain!r} is not a domain name (write example.org, without "
+                    "scheme, port or path)"
+                )
+        return [domain.lower() for domain in domains]
 
 
 class EntityConfig(_Strict):
@@ -168,12 +230,12 @@ class AlertConfig(_Strict):
 
     @field_validator("title_template", "body_template")
     @classmethod
-    def _template(cls, source: str | None) -> str | None:
-        from alerts.render import TemplateProblem, compile_template
+    def _template(cls, source: str | None, info: ValidationInfo) -> str | None:
+        from alerts.render import TemplateProblem, Templates, check_templates
 
         if source is not None:
             try:
-                compile_template(source)
+                check_templates(Templates(**{info.field_name.removesuffix("_template"): source}))
             except TemplateProblem as err:
                 raise ValueError(str(err)) from err
         return source
@@ -202,6 +264,12 @@ class Config(_Strict):
     """The whole configuration file."""
 
     database: str = "newsradar.db"
+    # More entities, from a CSV or YAML file (relative to this file).
+    watchlist: str | None = None
+    # Drop article text older than this (metadata and mentions stay); none: keep all.
+    retention: Duration | None = None
+    # Tell targets tagged "operator" when a source fails this many polls in a row.
+    operator_alert_after: int = Field(default=5, ge=1)
     crawl: CrawlConfig = CrawlConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     source: list[SourceConfig] = []
@@ -226,9 +294,11 @@ class Config(_Strict):
         """How often ``source`` is polled."""
         return source.interval or self.crawl.interval
 
+    _file_entities: list[Entity] = PrivateAttr(default_factory=list)
+
     def entities(self) -> list[Entity]:
-        """The watchlist as matcher entities."""
-        return [entry.to_entity() for entry in self.entity]
+        """The watchlist as matcher entities: the [[entity]] tables, then the watchlist file's."""
+        return [entry.to_entity() for entry in self.entity] + self._file_entities
 
 
 # --- loading ---------------------------------------------------------------------
@@ -315,7 +385,7 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
 
 def _check_unique(config: Config) -> None:
     for table, key, values in (
-        ("entity", "id", [e.id for e in config.entity]),
+        ("entity", "id", [e.id for e in config.entities()]),
         ("source", "url", [s.url for s in config.source]),
         ("source", "name", [s.name for s in config.source]),
         ("alert", "name", [a.name for a in config.alert]),
@@ -325,8 +395,33 @@ def _check_unique(config: Config) -> None:
             if value is None:
                 continue
             if value in seen:
-                raise ConfigError(f"{table} #{number}, key '{key}': duplicate {key} {value!r}")
+                where = f"{table} #{number}"
+                if table == "entity" and number > len(config.entity):
+                    where = f"watchlist {config.watchlist}: entity #{number - len(config.entity)}"
+                raise ConfigError(f"{where}, key '{key}': duplicate {key} {value!r}")
             seen.add(value)
+
+
+def _load_watchlist_file(config: Config) -> None:
+    from alerts.watchlist import WatchlistError, load_watchlist_file
+
+    if config.watchlist is None:
+        return
+    try:
+        config._file_entities = load_watchlist_file(config.resolve(config.watchlist))
+    except WatchlistError as err:
+        raise ConfigError(f"key 'watchlist': {err}") from err
+
+
+def _check_apprise_files(config: Config) -> None:
+    from alerts.targets import apprise_config_urls
+
+    for number, alert in enumerate(config.alert, start=1):
+        if alert.apprise_config is not None:
+            try:
+                apprise_config_urls(str(config.resolve(alert.apprise_config)))
+            except ValueError as err:
+                raise ConfigError(f"alert #{number}, key 'apprise_config': {err}") from err
 
 
 def parse_config(
@@ -341,7 +436,9 @@ def parse_config(
     try:
         data = _interpolate(data, (), dict(os.environ) if environ is None else environ)
         config = Config.model_validate({**data, "path": path} if path else data)
+        _load_watchlist_file(config)
         _check_unique(config)
+        _check_apprise_files(config)
         return config
     except ConfigError as err:
         raise ConfigError(f"{label}: {err}") from err
@@ -369,6 +466,23 @@ def find_config(option: str | Path | None = None) -> Path | None:
             return path
     local = Path(DEFAULT_NAME)
     return local if local.is_file() else None
+
+
+def locate_database(option: str | Path | None = None) -> Path:
+    """The database path alone, without validating the rest of the config (and so
+    without importing what validation needs): for fast read-only commands."""
+    path = find_config(option)
+    if path is None:
+        return Path(Config.model_fields["database"].default)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from err
+    database = _interpolate(data.get("database", "newsradar.db"), ("database",), dict(os.environ))
+    if not isinstance(database, str):
+        raise ConfigError(f"{path}: key 'database': wrong type: a path is a string")
+    relative = Path(database).expanduser()
+    return relative if relative.is_absolute() else path.resolve().parent / relative
 
 
 def load_config(option: str | Path | None = None) -> Config:

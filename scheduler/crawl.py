@@ -27,6 +27,8 @@ class CrawlOutcome:
     source: str
     articles_new: int
     error: str | None
+    articles_updated: int = 0  # re-checked articles whose text changed: to match again
+    not_modified: bool = False  # the source answered 304: nothing was parsed
 
 
 def run_in_reactor(main: Callable[[], Awaitable[T]]) -> T:
@@ -57,10 +59,40 @@ def run_in_reactor(main: Callable[[], Awaitable[T]]) -> T:
     return result  # type: ignore[return-value]
 
 
+def spider_for(kind: str) -> type:
+    """The spider class that polls sources of ``kind``."""
+    from crawler.spiders.auto import AutoSpider
+    from crawler.spiders.feed import FeedSpider
+    from crawler.spiders.page import PageSpider
+    from crawler.spiders.sitemap import SitemapSpider
+
+    spiders = {"auto": AutoSpider, "feed": FeedSpider, "sitemap": SitemapSpider}
+    return {**spiders, "page": PageSpider}[kind]
+
+
+def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
+    """The spider arguments for ``source``: its own settings over the [crawl] defaults."""
+    crawl = config.crawl
+    return {
+        "url": source.url,
+        "source_name": source.name,
+        "allow_domains": tuple(source.allow_domains),
+        "window": (source.window or crawl.window).total_seconds(),
+        "max_articles": source.max_articles or crawl.max_articles,
+        "store_html": crawl.store_html if source.store_html is None else source.store_html,
+    }
+
+
 class Crawler:
     """Runs one crawl per source on demand, never two of the same source at once."""
 
-    def __init__(self, config: Config, *, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        verbose: bool = False,
+        locks: dict[str, asyncio.Lock] | None = None,
+    ) -> None:
         from scrapy.crawler import AsyncCrawlerRunner
         from scrapy.utils.project import get_project_settings
 
@@ -72,34 +104,63 @@ class Crawler:
         settings.set("USER_AGENT", config.crawl.user_agent, priority="cmdline")
         settings.set("DOWNLOAD_TIMEOUT", config.crawl.timeout.total_seconds(), priority="cmdline")
         settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+        crawl = config.crawl
+        settings.set("DOWNLOAD_MAXSIZE", crawl.max_size, priority="cmdline")
+        settings.set("DOWNLOAD_WARNSIZE", min(crawl.max_size, 4 * 1024 * 1024), priority="cmdline")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", crawl.per_domain, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", crawl.autothrottle, priority="cmdline")
+        settings.set("RETRY_TIMES", crawl.retries, priority="cmdline")
+        settings.set("NEWSRADAR_EXTRACT_WORKERS", crawl.extract_workers, priority="cmdline")
+        self.config = config
         self.runner = AsyncCrawlerRunner(settings)
-        self.locks: dict[str, asyncio.Lock] = {}
+        # Shared with the Crawler a config reload replaces: a source polled by the
+        # old one must not be polled by the new one at the same time.
+        self.locks: dict[str, asyncio.Lock] = {} if locks is None else locks
+        # Each crawl has its own downloader, so Scrapy's per-domain limit holds
+        # within a crawl only; this bounds how many crawls hit one site at once.
+        self.sites: dict[str, asyncio.Semaphore] = {}
 
     async def crawl(self, source: SourceConfig) -> CrawlOutcome:
         """Poll ``source`` once; store what is new; report the outcome."""
-        from crawler.spiders.feed import FeedSpider
+        from crawler.urls import host_of
 
         lock = self.locks.setdefault(source.url, asyncio.Lock())
         if lock.locked():
-            log.info("source %s: still being polled, skipping this turn", source.name)
+            log.info(
+                "source %s: still being polled, skipping this turn",
+                source.name,
+                extra={"source": source.name},
+            )
             return CrawlOutcome(source.name, 0, None)
-        async with lock:
-            crawler = self.runner.create_crawler(FeedSpider)
+        site = self.sites.setdefault(
+            host_of(source.url), asyncio.Semaphore(self.config.crawl.per_domain)
+        )
+        async with lock, site:
+            crawler = self.runner.create_crawler(spider_for(source.kind))
             try:
-                await self.runner.crawl(crawler, url=source.url, source_name=source.name)
+                await self.runner.crawl(crawler, **spider_arguments(self.config, source))
             except Exception as err:  # a crawl that dies must not take the service with it
-                log.exception("source %s: crawl failed", source.name)
+                log.exception("source %s: crawl failed", source.name, extra={"source": source.name})
                 return CrawlOutcome(source.name, 0, f"{type(err).__name__}: {err}")
             stats = crawler.stats
             outcome = CrawlOutcome(
                 source.name,
                 int(stats.get_value("newsradar/articles_new", 0)),
                 stats.get_value("newsradar/source_error"),
+                int(stats.get_value("newsradar/articles_updated", 0)),
+                bool(stats.get_value("newsradar/not_modified", False)),
             )
         if outcome.error:
-            log.warning("source %s: failed: %s", source.name, outcome.error)
+            log.warning(
+                "source %s: failed: %s", source.name, outcome.error, extra={"source": source.name}
+            )
         else:
-            log.info("source %s: %d new articles", source.name, outcome.articles_new)
+            log.info(
+                "source %s: %d new articles",
+                source.name,
+                outcome.articles_new,
+                extra={"source": source.name},
+            )
         return outcome
 
     async def stop(self) -> None:

@@ -2,10 +2,11 @@
 
 ``NewsSite`` serves an RSS 2.0 feed, an Atom 1.0 feed, the same entries as JSON Feed
 1.1, Atom 0.3, RSS 0.91 and RSS 1.0 (RDF), a sitemap index with a Google News sitemap,
-a plain sitemap (``lastmod``) and an archive sitemap, a home page, section pages (listing
-pages), ``robots.txt`` (naming the sitemap index) and one HTML5 page per published article - with the boilerplate real
-news sites wrap around a story (navigation, a "Related"/"Most read" sidebar, comments,
-footer) so the article extractor is tested against the noise it meets in production.
+a plain sitemap (``lastmod``) and an archive sitemap, a home page, section pages
+(listing pages), ``robots.txt`` (naming the sitemap index) and one HTML5 page per
+published article - with the boilerplate real news sites wrap around a story
+(navigation, a "Related"/"Most read" sidebar, comments, footer) so the article extractor
+is tested against the noise it meets in production.
 
     with NewsSite() as site:
         site.publish_sample(3)                   # three built-in fictional stories
@@ -857,7 +858,6 @@ xmlns:dc="http://purl.org/dc/elements/1.1/">
 {chr(10).join(entries)}
 </feed>
 """
-
 
     # -- other feed formats and sitemaps
 

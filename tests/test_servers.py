@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 import apprise
 import feedparser
 import pytest
+
 from newssite import SAMPLE_STORIES, NewsSite, teaser
 from receivers import SmtpServer, WebhookReceiver
 

@@ -1,4 +1,4 @@
-"""newsradar's spiders, one per kind of source."""
+"""newsradar's spiders, one per kind of source: feed, sitemap, page and auto."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from twisted.python.failure import Failure
 # Exception class names (Twisted's and Scrapy's wrappers of them) to plain words.
 _REASONS = (
     ("DNSLookup", "DNS lookup failed"),
+    ("CannotResolveHost", "DNS lookup failed"),
     ("ConnectionRefused", "connection refused"),
     ("TimeoutError", "timed out"),
+    ("DownloadTimeout", "timed out"),
     ("ConnectionLost", "connection lost"),
+    ("ConnectionDone", "connection closed"),
+    ("ResponseDataLoss", "connection lost mid-response"),
+    ("ResponseFailed", "connection reset"),
     ("ResponseNeverReceived", "no response"),
 )
 
@@ -21,11 +26,25 @@ def describe_failure(failure: Failure) -> str:
     error = failure.value
     if isinstance(error, HttpError):
         return f"HTTP {error.response.status}"
-    if isinstance(error, IgnoreRequest) and "robots" in str(error).lower():
-        return "forbidden by robots.txt"
     name = type(error).__name__
-    for fragment, reason in _REASONS:
-        if fragment in name:
-            return reason
     text = str(error).strip()
+    if isinstance(error, IgnoreRequest):
+        lowered = text.lower()
+        if "robots" in lowered:
+            return "forbidden by robots.txt"
+        if "redirections" in lowered:
+            return "too many redirects (redirect loop?)"
+        if "download_maxsize" in lowered:
+            return "too large when decompressed (DOWNLOAD_MAXSIZE exceeded)"
+        return text or "request dropped"
+    if name == "DownloadCancelledError" and ("max size" in text or not text):
+        # Scrapy cancels a body that grows past DOWNLOAD_MAXSIZE without a message
+        # (the only other cancellation, a crawl being stopped, records no error).
+        return "too large (DOWNLOAD_MAXSIZE exceeded)"
+    # Scrapy wraps Twisted's errors (DownloadFailedError: [<Failure ConnectionLost>]):
+    # look at the wrapper, its causes and its text for a name we know.
+    names = [name, type(error.__cause__).__name__, type(error.__context__).__name__, text]
+    for fragment, reason in _REASONS:
+        if any(fragment in candidate for candidate in names):
+            return reason
     return f"{name}: {text}" if text else name

@@ -1,93 +1,74 @@
-"""The feed spider: poll an RSS or Atom feed and follow each new entry to its page."""
+"""The feed spider: poll an RSS, Atom or JSON feed and follow each new entry to its page."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response, TextResponse
-from twisted.python.failure import Failure
+from scrapy.http import Response
 
-from crawler.extract import extract_article
-from crawler.feeds import FeedEntry, FeedError, parse_feed
-from crawler.items import ArticleItem, SourceStatusItem
-from crawler.spiders import describe_failure
+from crawler.extract import binary_kind
+from crawler.feeds import Feed, FeedError, parse_feed
+from crawler.spiders.base import ArticleRef, SourceSpider
 
 
-class FeedSpider(scrapy.Spider):
+class FeedHandling:
+    """Reading a fetched feed document (shared by the feed and auto spiders)."""
+
+    def read_feed(self: Any, response: Response) -> Feed:
+        """Parse the feed; raises FeedError with a reason a user can act on."""
+        kind = binary_kind(response.body)
+        if kind:
+            raise FeedError(f"not a feed: {kind}")
+        return parse_feed(response.body, response.url)
+
+    async def handle_feed(
+        self: Any, response: Response, feed: Feed | None = None
+    ) -> AsyncIterator[Any]:
+        """The source's status, its validators, then a request per new entry."""
+        if feed is None:
+            try:
+                feed = self.read_feed(response)
+            except FeedError as err:
+                yield self.source_error(str(err))
+                return
+        self.link_policy.add_site(response.url)
+        self.link_policy.add_site(feed.home)
+        if feed.problem:
+            # Still read what could be read; the source is reported damaged and
+            # the document is fetched in full next time (no validators saved).
+            yield self.source_error(feed.problem, entries=len(feed.entries))
+        else:
+            yield self.status_ok(len(feed.entries))
+            yield self.validators_of(response)
+        refs = [
+            ArticleRef(
+                url=entry.link,
+                title=entry.title,
+                summary=entry.summary,
+                published=entry.published,
+                updated=entry.updated,
+                author=entry.author,
+            )
+            for entry in feed.entries
+        ]
+        for request in self.follow(refs):
+            yield request
+
+
+class FeedSpider(FeedHandling, SourceSpider):
     """``scrapy crawl feed -a url=https://example.org/feed.xml [-a source_name=...]``."""
 
     name = "feed"
 
-    def __init__(self, url: str, source_name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.source_url = url
-        self.source_name = source_name or url
-
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(
-            self.source_url,
-            callback=self.parse_feed,
-            errback=self.feed_failed,
-            dont_filter=True,
-        )
+        yield self.document_request(self.source_url, self.parse_document, configured=True)
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        """Yield the source's status, then a request for each entry's page."""
-        try:
-            entries = parse_feed(response.body, response.url)
-        except FeedError as err:
-            self.logger.warning("source %s: %s", self.source_name, err)
-            yield SourceStatusItem(self.source_url, error=str(err))
+    async def parse_document(self, response: Response) -> AsyncIterator[Any]:
+        """A 304 ends the poll; anything else is read as a feed."""
+        if response.status == 304:
+            yield self.not_modified(response)
             return
-        yield SourceStatusItem(self.source_url, entries=len(entries))
-        for entry in entries:
-            yield scrapy.Request(
-                entry.link,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                meta={"newsradar_entry": entry},
-            )
-
-    def feed_failed(self, failure: Failure) -> Iterator[SourceStatusItem]:
-        reason = describe_failure(failure)
-        self.logger.warning("source %s unreachable: %s", self.source_name, reason)
-        yield SourceStatusItem(self.source_url, error=reason)
-
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        """Extract the article; fall back to the feed entry when the page has no text."""
-        entry: FeedEntry = response.meta["newsradar_entry"]
-        extracted = None
-        if isinstance(response, TextResponse):
-            extracted = extract_article(response.text, response.url)
-        if extracted is None:
-            yield self._from_entry(entry)
-            return
-        yield ArticleItem(
-            url=entry.link,
-            source_url=self.source_url,
-            title=entry.title or extracted.title,
-            text=extracted.text,
-            extracted_from="page",
-            author=extracted.author,
-            published=entry.published or extracted.published,
-            language=extracted.language,
-        )
-
-    def article_failed(self, failure: Failure) -> Iterator[ArticleItem]:
-        entry: FeedEntry = failure.request.meta["newsradar_entry"]
-        self.logger.info(
-            "article %s: %s; using the feed's text", entry.link, describe_failure(failure)
-        )
-        yield self._from_entry(entry)
-
-    def _from_entry(self, entry: FeedEntry) -> ArticleItem:
-        return ArticleItem(
-            url=entry.link,
-            source_url=self.source_url,
-            title=entry.title,
-            text=entry.summary,
-            extracted_from="feed",
-            published=entry.published,
-        )
+        async for result in self.handle_feed(response):
+            yield result

@@ -1,0 +1,210 @@
+"""The auto spider: given any URL, find what to poll there, then poll it.
+
+The URL may itself be a feed or a sitemap. If it is a page, the feeds it
+advertises (``<link rel="alternate">``) are tried, then the paths where sites
+usually publish feeds, then the sitemaps robots.txt lists; failing all of them,
+the page is read as a listing page. What was found is saved with the source, so
+later polls go straight to it (conditionally); if it stops working, the next poll
+discovers again. ``-a discover_only=1`` reports every candidate and follows none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler import store
+from crawler.decode import decode_html
+from crawler.feeds import FeedError, is_json_feed
+from crawler.items import DiscoveryItem, SourceStatusItem
+from crawler.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
+from crawler.sitemaps import SitemapError
+from crawler.spiders.base import SourceSpider, _flag
+from crawler.spiders.feed import FeedHandling
+from crawler.spiders.page import PageHandling
+from crawler.spiders.sitemap import SitemapHandling, sitemaps_in_robots
+from crawler.urls import site_root
+
+KINDS = ("feed", "sitemap", "page")
+
+
+def sniff(body: bytes) -> str:
+    """ "feed", "sitemap" or "html": what a document looks like from its first bytes."""
+    if is_json_feed(body):
+        return "feed"
+    head = body[:2048].lower()
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return "sitemap"
+    if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
+        return "feed"
+    return "html"
+
+
+class AutoSpider(FeedHandling, SitemapHandling, PageHandling, SourceSpider):
+    """``scrapy crawl auto -a url=https://example.org/`` (any URL of a news site)."""
+
+    name = "auto"
+
+    def __init__(self, url: str, discover_only: Any = False, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self.discover_only = _flag(discover_only)
+        self.candidates: list[tuple[str, str]] = []
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.open_state()
+        row = store.source_row(self.db, self.source_url)
+        if not self.discover_only and row and row.get("resolved_kind") in KINDS:
+            yield self.document_request(
+                row["resolved_url"],
+                self.parse_resolved,
+                configured=True,
+                errback=self.resolved_failed,
+                meta={"newsradar_kind": row["resolved_kind"]},
+            )
+            return
+        yield self.document_request(
+            self.source_url, self.parse_discover, configured=True, conditional=False
+        )
+
+    # -- polling what an earlier poll found
+
+    async def parse_resolved(self, response: Response) -> AsyncIterator[Any]:
+        """Poll the document discovery found; rediscover next time if it is gone."""
+        if response.status == 304:
+            yield self.not_modified(response)
+            return
+        kind = response.meta["newsradar_kind"]
+        handler = {
+            "feed": self.handle_feed,
+            "sitemap": self.handle_sitemap,
+            "page": self.handle_listing,
+        }[kind]
+        broken = False
+        async for result in handler(response):
+            if isinstance(result, SourceStatusItem) and result.error and not result.entries:
+                broken = True
+            yield result
+        if broken:
+            yield DiscoveryItem(self.source_url, "none", response.url)
+
+    def resolved_failed(self, failure: Failure) -> Iterator[Any]:
+        yield from self.source_failed(failure)
+        if isinstance(failure.value, HttpError) and failure.value.response.status in (404, 410):
+            yield DiscoveryItem(self.source_url, "none", failure.request.url)
+
+    # -- discovery
+
+    async def fetch(
+        self, url: str, *, configured: bool = False, robots_txt: bool = False
+    ) -> Response | None:
+        """Download ``url`` now (downloader middlewares apply: robots.txt, the fetch
+        guard, redirects); None when it fails or does not answer 200."""
+        request = scrapy.Request(
+            url,
+            callback=NO_CALLBACK,
+            dont_filter=True,
+            meta={"newsradar_configured": configured, "dont_obey_robotstxt": robots_txt},
+        )
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as err:
+            self.logger.info("discovery: %s: %s", url, err)
+            return None
+        return response if response.status == 200 else None
+
+    def _found(self, kind: str, url: str) -> None:
+        if (kind, url) not in self.candidates:
+            self.candidates.append((kind, url))
+
+    async def parse_discover(self, response: Response) -> AsyncIterator[Any]:
+        """Find the source's document, save it, and poll it at once."""
+        looks = sniff(response.body)
+        if looks == "feed":
+            try:
+                feed = self.read_feed(response)
+            except FeedError as err:
+                yield self.source_error(str(err))
+                return
+            self._found("feed", response.url)
+            async for result in self._chosen("feed", response, self.handle_feed(response, feed)):
+                yield result
+            return
+        if looks == "sitemap":
+            self._found("sitemap", response.url)
+            async for result in self._chosen("sitemap", response, self.handle_sitemap(response)):
+                yield result
+            return
+        content_type = response.headers.get("Content-Type")
+        page = decode_html(response.body, content_type.decode("latin-1") if content_type else None)
+        tree = parse_html(page.text) if response.body.strip() else None
+        if tree is None:
+            yield self.source_error("empty or unreadable page: no feed, sitemap or links found")
+            return
+        # Feeds a page advertises may live on another host (feeds.example.org):
+        # they count as configured; the address rule still applies to them.
+        advertised = feed_links(tree, response.url)
+        root = site_root(response.url)
+        common = [root + path.lstrip("/") for path in COMMON_FEED_PATHS]
+        for url, configured in [(u, True) for u in advertised] + [(u, False) for u in common]:
+            if url in (u for _, u in self.candidates):
+                continue
+            found = await self.fetch(url, configured=configured)
+            if found is None or sniff(found.body) != "feed":
+                continue
+            try:
+                feed = self.read_feed(found)
+            except FeedError:
+                continue
+            self._found("feed", found.url)
+            if not self.discover_only:
+                chosen = self._chosen("feed", found, self.handle_feed(found, feed))
+                async for result in chosen:
+                    yield result
+                return
+        robots = await self.fetch(root + "robots.txt", robots_txt=True)
+        for url in sitemaps_in_robots(robots.body) if robots is not None else []:
+            found = await self.fetch(url)
+            if found is None:
+                continue
+            try:
+                self.read_sitemap(found)
+            except SitemapError:
+                continue
+            self._found("sitemap", found.url)
+            if not self.discover_only:
+                async for result in self._chosen("sitemap", found, self.handle_sitemap(found)):
+                    yield result
+                return
+        self.link_policy.add_site(response.url)
+        if article_links(tree, response.url, self.link_policy.sites, limit=1):
+            self._found("page", response.url)
+        if not self.discover_only:
+            async for result in self._chosen("page", response, self.handle_listing(response, tree)):
+                yield result
+            return
+        yield self._report()
+
+    async def _chosen(
+        self, kind: str, response: Response, handled: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """Save the discovery, then poll the document (or just report, discover_only)."""
+        if self.discover_only:
+            yield self._report()
+            return
+        self.logger.info("source %s: polling %s as %s", self.source_name, response.url, kind)
+        yield DiscoveryItem(self.source_url, kind, response.url, list(self.candidates))
+        async for result in handled:
+            yield result
+
+    def _report(self) -> SourceStatusItem | DiscoveryItem:
+        self.crawler.stats.set_value("newsradar/discovery", list(self.candidates))
+        if not self.candidates:
+            return self.source_error("no feed, sitemap or article links found")
+        kind, url = self.candidates[0]
+        return DiscoveryItem(self.source_url, kind, url, list(self.candidates))
