@@ -1,0 +1,234 @@
+"""Looking at what newsradar collected: `newsradar search` and `newsradar stats`.
+
+Read-only: the queries are in ``crawler.store`` (search_articles, mentions_per_day);
+this module finds the database, lays the rows out for a terminal, as JSON lines,
+or as a chart (matplotlib, imported only for ``--plot``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from crawler import store
+
+# Where snippet() marks the words that matched: control characters, so they
+# cannot collide with the article's own text; replaced before printing.
+HIT_START, HIT_END = "\x02", "\x03"
+MAX_PLOTTED = 10  # entities drawn on a chart; more would be unreadable
+
+
+class ExploreError(Exception):
+    """The database cannot be read, or the request makes no sense; says which."""
+
+
+def open_database(config_path: Path | None, db_path: Path | None) -> sqlite_utils.Database:
+    """The database given by ``--db``, else the one the configuration names
+    (``-c``, $NEWSRADAR_CONFIG, ./newsradar.toml or the built-in default)."""
+    if db_path is None:
+        from scheduler.config import ConfigError, load_config
+
+        try:
+            db_path = load_config(config_path).database_path
+        except ConfigError as err:
+            raise ExploreError(str(err)) from err
+    if not db_path.is_file():
+        raise ExploreError(f"no database at {db_path} yet: run `newsradar run` (or the demo) first")
+    try:
+        return store.open_db(db_path)
+    except store.StoreError as err:
+        raise ExploreError(str(err)) from err
+
+
+# --- search ---------------------------------------------------------------------
+
+
+def search(
+    db: sqlite_utils.Database, text: str, *, limit: int = 20, newest: bool = False
+) -> list[dict[str, Any]]:
+    """Articles matching every word of ``text`` (see store.fts_query), best first or
+    newest first; the snippet marks each hit with HIT_START and HIT_END."""
+    try:
+        return store.search_articles(
+            db, text, limit=limit, newest=newest, marks=(HIT_START, HIT_END)
+        )
+    except ValueError as err:
+        raise ExploreError(str(err)) from err
+
+
+def format_hits(
+    hits: list[dict[str, Any]], text: str, highlight: Callable[[str], str] | None = None
+) -> str:
+    """Search results as a reader sees them: title, source and date, link, snippet.
+
+    ``highlight`` renders a hit (e.g. in bold); by default hits are [bracketed].
+    """
+    if not hits:
+        return f"No article matches {text!r}."
+    mark = highlight or (lambda word: f"[{word}]")
+    blocks = []
+    for hit in hits:
+        snippet = " ".join(str(hit["snippet"] or "").split())
+        pieces = snippet.split(HIT_START)
+        snippet = pieces[0] + "".join(
+            mark(piece.partition(HIT_END)[0]) + piece.partition(HIT_END)[2] for piece in pieces[1:]
+        )
+        day = (hit["date"] or "")[:10] or "undated"
+        blocks.append(
+            f"{hit['title'] or '(no title)'}\n"
+            f"    {hit['source'] or 'unknown source'} · {day}\n"
+            f"    {hit['url']}\n"
+            f"    {snippet}"
+        )
+    count = f"{len(hits)} article{'s' if len(hits) != 1 else ''}"
+    return "\n\n".join(blocks) + f"\n\n{count} matching {text!r}."
+
+
+def hits_as_json(hits: list[dict[str, Any]]) -> str:
+    """Search results as JSON lines, the snippet's hits marked with [ and ]."""
+    lines = []
+    for hit in hits:
+        row = dict(hit)
+        row["snippet"] = str(row["snippet"] or "").replace(HIT_START, "[").replace(HIT_END, "]")
+        lines.append(json.dumps(row, ensure_ascii=False))
+    return "\n".join(lines)
+
+
+# --- stats ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyMentions:
+    """Mentions per entity per day: ``counts[entity][day]``, days oldest first."""
+
+    days: list[date]
+    entities: list[str]  # most mentioned first
+    counts: dict[str, dict[date, int]]
+
+    def total(self, entity: str) -> int:
+        """All of an entity's mentions in the window."""
+        return sum(self.counts[entity].values())
+
+    @property
+    def active_days(self) -> list[date]:
+        """The days with at least one mention."""
+        return [d for d in self.days if any(d in self.counts[e] for e in self.entities)]
+
+
+def daily_mentions(
+    db: sqlite_utils.Database,
+    since: timedelta,
+    entity_ids: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> DailyMentions:
+    """Mentions per entity for each day (UTC) of the last ``since``, zero days included."""
+    now = now or store.utcnow()
+    start = now - since
+    counts: dict[str, dict[date, int]] = {}
+    for row in store.mentions_per_day(db, start, entity_ids):
+        day = date.fromisoformat(row["day"])
+        counts.setdefault(row["entity_id"], {})[day] = row["mentions"]
+    first = start.date()
+    days = [first + timedelta(days=n) for n in range((now.date() - first).days + 1)]
+    entities = sorted(counts, key=lambda entity: (-sum(counts[entity].values()), entity))
+    return DailyMentions(days, entities, counts)
+
+
+def format_table(stats: DailyMentions) -> str:
+    """A table of mentions per entity and day, with totals; days without any mention
+    are left out. The longer dimension runs down the page: days as rows when there
+    are more days than entities, else entities as rows (days as MM-DD columns)."""
+    if not stats.entities:
+        return f"No mentions since {stats.days[0].isoformat()}."
+    days = stats.active_days
+    totals = [stats.total(e) for e in stats.entities]
+    if len(days) > len(stats.entities):
+        header = ["day", *stats.entities, "total"]
+        rows: list[list[Any]] = [
+            [
+                day.isoformat(),
+                *(stats.counts[e].get(day, 0) for e in stats.entities),
+                sum(stats.counts[e].get(day, 0) for e in stats.entities),
+            ]
+            for day in days
+        ]
+        rows.append(["total", *totals, sum(totals)])
+    else:
+        header = ["entity", *(day.strftime("%m-%d") for day in days), "total"]
+        rows = [
+            [e, *(stats.counts[e].get(day, 0) for day in days), total]
+            for e, total in zip(stats.entities, totals, strict=True)
+        ]
+        per_day = [sum(stats.counts[e].get(d, 0) for e in stats.entities) for d in days]
+        rows.append(["total", *per_day, sum(totals)])
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[Any]) -> str:
+        texts = [str(cell) if cell != 0 else "-" for cell in cells]
+        first = texts[0].ljust(widths[0])
+        rest = (text.rjust(width) for text, width in zip(texts[1:], widths[1:], strict=True))
+        return "  ".join([first, *rest]).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    body = [line(header), rule, *(line(row) for row in rows[:-1]), rule, line(rows[-1])]
+    title = (
+        f"Mentions per entity per day since {stats.days[0].isoformat()} "
+        "(UTC, by the day newsradar first saw the article):"
+    )
+    return "\n".join([title, "", *body])
+
+
+def stats_as_json(stats: DailyMentions) -> str:
+    """JSON lines: one per entity and day with mentions."""
+    return "\n".join(
+        json.dumps({"day": day.isoformat(), "entity": entity, "mentions": count})
+        for day in stats.days
+        for entity in stats.entities
+        if (count := stats.counts[entity].get(day, 0))
+    )
+
+
+def plot(stats: DailyMentions, path: Path) -> None:
+    """Draw mentions per day, one line per entity (the MAX_PLOTTED most mentioned),
+    to the image file ``path`` (PNG, SVG or PDF, by its extension)."""
+    try:
+        import matplotlib
+    except ImportError as err:
+        raise ExploreError(
+            "--plot needs matplotlib, which is not installed: "
+            "pip install 'newsradar[plot]' (or pip install matplotlib)"
+        ) from err
+    matplotlib.use("Agg")  # files only: no display needed, none opened
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    if not stats.entities:
+        raise ExploreError(f"no mentions since {stats.days[0].isoformat()}: nothing to plot")
+    # From the first day with a mention: a new installation's chart is not a flat
+    # line of empty weeks.
+    days = stats.days[stats.days.index(stats.active_days[0]) :]
+    figure, axes = plt.subplots(figsize=(10, 5), dpi=110)
+    try:
+        for entity in stats.entities[:MAX_PLOTTED]:
+            values = [stats.counts[entity].get(day, 0) for day in days]
+            axes.plot(days, values, marker="o", markersize=4, label=entity)
+        axes.set_title(f"Mentions per entity per day since {days[0].isoformat()} (UTC)")
+        axes.set_ylabel("mentions")
+        axes.set_ylim(bottom=0)
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        axes.grid(alpha=0.3)
+        axes.legend(loc="upper left", fontsize="small")
+        figure.autofmt_xdate()
+        figure.tight_layout()
+        try:
+            figure.savefig(path)
+        except (OSError, ValueError) as err:
+            raise ExploreError(f"cannot write {path}: {err}") from err
+    finally:
+        plt.close(figure)

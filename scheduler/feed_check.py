@@ -1,0 +1,114 @@
+"""Check a feed before it goes into a config: fetch it once, parse it, say what is wrong.
+
+Used by `newsradar init --interactive`. One plain urllib request with a timeout and
+a size cap (not Scrapy: no reactor for a one-off check); the document is parsed by
+the crawler's own feed parser (feedparser behind XML safety checks), so a feed
+that passes here is one the crawler reads. A web page that advertises a feed
+(``<link rel="alternate">``) leads to that feed. OPML files (a feed reader's
+export) are read with the same XML safety checks.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from crawler.feeds import FeedError, parse_feed
+from crawler.links import feed_links as advertised_feeds
+from crawler.links import parse_html
+from crawler.safexml import UnsafeXML, check_xml
+
+TIMEOUT = 10.0  # seconds, per request
+MAX_BYTES = 5 * 1024 * 1024
+USER_AGENT = "newsradar/0.1 (self-hosted news monitor; setup check)"
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    """The outcome of checking one feed URL."""
+
+    url: str  # the feed's URL: the one given, or the feed the page advertises
+    ok: bool
+    title: str | None = None
+    entries: int = 0
+    error: str | None = None  # why it cannot be read, in words
+    discovered: bool = False  # the URL given was a page; ``url`` is its feed
+
+
+def _fetch(url: str, timeout: float) -> tuple[bytes, str]:
+    """The body (at most MAX_BYTES) and content type at ``url``; raises ValueError
+    with a readable reason."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read(MAX_BYTES + 1)
+            kind = response.headers.get_content_type() or ""
+    except urllib.error.HTTPError as err:
+        raise ValueError(f"the server answered HTTP {err.code} {err.reason}") from err
+    except urllib.error.URLError as err:
+        reason = err.reason
+        if isinstance(reason, TimeoutError):
+            raise ValueError(f"no answer within {timeout:g} s") from err
+        raise ValueError(f"cannot connect: {reason}") from err
+    except TimeoutError as err:
+        raise ValueError(f"no answer within {timeout:g} s") from err
+    except (OSError, ValueError) as err:  # bad URL, connection reset...
+        raise ValueError(f"cannot fetch it: {err}") from err
+    if len(body) > MAX_BYTES:
+        raise ValueError(f"larger than {MAX_BYTES // (1024 * 1024)} MB: not a feed")
+    return body, kind
+
+
+def check_feed(url: str, timeout: float = TIMEOUT) -> FeedCheck:
+    """Fetch ``url`` and read it as a feed; a page that advertises a feed leads to it
+    (one step only: at most two requests)."""
+    return _check(url, timeout, discover=True)
+
+
+def _check(url: str, timeout: float, *, discover: bool) -> FeedCheck:
+    if not url.startswith(("http://", "https://")):
+        return FeedCheck(url, False, error="not an http:// or https:// URL")
+    try:
+        body, kind = _fetch(url, timeout)
+    except ValueError as err:
+        return FeedCheck(url, False, error=str(err))
+    try:
+        feed = parse_feed(body, url)
+    except FeedError as err:
+        if discover and ("html" in kind or body.lstrip()[:1] == b"<"):
+            links = [link for link in advertised_feeds(parse_html(body), url) if link != url]
+            if links:
+                found = _check(links[0], timeout, discover=False)
+                if found.ok:
+                    return FeedCheck(found.url, True, found.title, found.entries, None, True)
+        return FeedCheck(url, False, error=f"not an RSS, Atom or JSON feed ({err})")
+    return FeedCheck(url, True, feed.title, len(feed.entries))
+
+
+def read_opml(path: Path) -> list[tuple[str, str]]:
+    """The (name, feed URL) pairs of an OPML file, in order, each URL once.
+
+    Raises ValueError with a readable reason when the file cannot be read.
+    """
+    try:
+        body = path.read_bytes()
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror or err}") from err
+    try:
+        check_xml(body)
+        root = ElementTree.fromstring(body)
+    except (UnsafeXML, ElementTree.ParseError) as err:
+        raise ValueError(f"{path} is not a readable OPML file: {err}") from err
+    if root.tag.lower() != "opml":
+        raise ValueError(f"{path} is not an OPML file (its root element is <{root.tag}>)")
+    feeds: dict[str, str] = {}
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if url.startswith(("http://", "https://")) and url not in feeds:
+            feeds[url] = (outline.get("title") or outline.get("text") or url).strip()
+    if not feeds:
+        raise ValueError(f"{path} lists no feed (no <outline xmlUrl=...>)")
+    return [(name, url) for url, name in feeds.items()]
