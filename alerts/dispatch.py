@@ -24,6 +24,7 @@ from typing import Any
 
 import apprise
 import sqlite_utils
+from apprise.result import AppriseResultStatus
 
 from alerts.match import article_text
 from alerts.render import Message, TemplateProblem, render_alert, render_digest
@@ -56,26 +57,42 @@ class DispatchReport:
     failed: int = 0
 
 
-def _send(target: Target, message: Message) -> str | None:
+def _send(target: Target, message: Message, timeout: float) -> str | None:
     """Send one message; return None when delivered, else the reason (scrubbed)."""
     sender = apprise.Apprise()  # a fresh one: a reused email sender throttles itself
     if not sender.add(target.url):
         return "the target URL is not valid"
-    with apprise.LogCapture(level=logging.WARNING) as captured:
-        result = sender.notify(title=message.title, body=message.body, body_format=message.format)
-        reasons = captured.getvalue().strip()
+    problems: list[str] = []
+
+    def collect(entry: Any, _service: Any) -> None:
+        if entry.level in ("WARNING", "ERROR", "CRITICAL"):
+            problems.append(str(entry.message))
+
+    result = sender.notify(
+        title=message.title,
+        body=message.body,
+        body_format=message.format,
+        timeout=timeout,
+        log_callback=collect,
+        log_level=logging.WARNING,
+    )
     if result:
         return None
-    if result is None:
+    if result.status == AppriseResultStatus.NOMATCH:
+        # No service matched: must never pass silently as sent.
         return "no target answered (nothing was sent)"
-    last = reasons.splitlines()[-1] if reasons else "delivery failed"
-    return target.scrub(last)[:500]
+    if result.status == AppriseResultStatus.TIMEOUT:
+        return f"no answer within {timeout:g}s"
+    return target.scrub("; ".join(problems[-2:]) or "delivery failed")[:500]
 
 
 async def send(target: Target, message: Message, timeout: float) -> str | None:
     """Send off the event loop, bounded in time; None when delivered, else why not."""
     try:
-        return await asyncio.wait_for(asyncio.to_thread(_send, target, message), timeout)
+        # Apprise bounds the send itself; the outer bound is a backstop.
+        return await asyncio.wait_for(
+            asyncio.to_thread(_send, target, message, timeout), timeout + 5
+        )
     except TimeoutError:
         return f"no answer within {timeout:g}s"
 
@@ -159,7 +176,9 @@ async def _dispatch_target(
     policy: DeliveryPolicy,
 ) -> DispatchReport:
     sent = failed = 0
-    while batch := store.due_alerts(db, [target.label]):
+    tried: set[int] = set()  # one attempt per alert and pass, whatever the retry delay
+    while batch := [a for a in store.due_alerts(db, [target.label]) if a["id"] not in tried]:
+        tried.update(alert["id"] for alert in batch)
         if target.max_per_hour is not None:
             room = target.max_per_hour - store.sent_messages_since(
                 db, target.label, store.utcnow() - timedelta(hours=1)

@@ -241,6 +241,29 @@ def render_alert(
     )
 
 
+_SAMPLE_ARTICLE = {
+    "title": "Sample headline",
+    "url": "https://news.example.org/sample",
+    "source": "Sample Wire",
+    "published": "2026-01-01T00:00:00Z",
+}
+_SAMPLE_MENTIONS = [{"entity_id": "sample", "snippet": "A sample mention.", "matched": "sample"}]
+
+
+def check_templates(templates: Templates) -> None:
+    """Render user templates once against a sample article in every format;
+    raise TemplateProblem (sandbox violations included) before any alert needs them."""
+    for fmt in FORMATS:
+        render_alert(
+            _SAMPLE_ARTICLE,
+            ["sample"],
+            _SAMPLE_MENTIONS,
+            {"sample": EntityInfo("Sample", "group")},
+            fmt,
+            templates,
+        )
+
+
 def render_digest(
     items: Sequence[tuple[Mapping[str, Any], Sequence[str]]],
     entities: Mapping[str, EntityInfo],

@@ -23,8 +23,9 @@ CONSOLE_SCHEMA = "console"
 CONSOLE_URL = "console://"
 
 # Apprise logs URLs in a "privacy" form that still shows a password's first and
-# last characters; its messages reach users only through Target.scrub.
-logging.getLogger("apprise").setLevel(logging.CRITICAL)
+# last characters: its messages never reach the log output directly, only
+# through the dispatcher's capture and Target.scrub.
+logging.getLogger("apprise").propagate = False
 
 
 @apprise_notify(on=CONSOLE_SCHEMA, name="newsradar console")

@@ -9,24 +9,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from alerts.dispatch import DeliveryPolicy, DispatchReport, dispatch_due, send_digest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from alerts.dispatch import DeliveryPolicy, DispatchReport, dispatch_due, send, send_digest
 from alerts.match import MatchReport, match_pending
 from alerts.matcher import Watchlist
-from alerts.render import Templates
+from alerts.render import Message, Templates
 from alerts.targets import Target, apprise_config_urls, console_target
 from crawler import store
-from scheduler.config import CRON_ALIASES, Config, SourceConfig
+from scheduler.config import CRON_ALIASES, Config, ConfigError, SourceConfig, load_config
 from scheduler.crawl import Crawler, CrawlOutcome
+from scheduler.health import expected_silence, notice_for
 
 log = logging.getLogger("newsradar.service")
 
 DISPATCH_EVERY = timedelta(seconds=15)
+HEARTBEAT_EVERY = timedelta(seconds=30)
+UPKEEP_EVERY = timedelta(hours=1)
 SHUTDOWN_GRACE = 20.0
 MAX_JITTER = timedelta(seconds=60)
+BACKOFF_CAP = timedelta(hours=6)
+OPERATOR_TAG = "operator"
 
 
 def targets_of(config: Config) -> list[Target]:
@@ -77,30 +88,55 @@ class CycleReport:
         return sum(1 for c in self.crawls if c.error is None)
 
 
+def poll_interval(base: timedelta, failures: int) -> timedelta:
+    """A source's interval after ``failures`` failed polls in a row: the base
+    interval until the second failure, then doubling, capped at six hours (or
+    the base interval, if longer)."""
+    if failures < 2:
+        return base
+    return min(base * 2 ** min(failures - 1, 20), max(base, BACKOFF_CAP))
+
+
 class Service:
     """Everything `newsradar run` does, on the running event loop."""
 
-    def __init__(self, config: Config, *, verbose: bool = False) -> None:
+    def __init__(
+        self, config: Config, *, verbose: bool = False, config_option: Path | None = None
+    ) -> None:
+        self.verbose = verbose
+        self.config_option = config_option
+        self.db = store.open_db(config.database_path)
+        store.close_interrupted_runs(self.db)
+        self.scheduler = None
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._after_crawl = asyncio.Lock()
+        self._polls: set[asyncio.Task[CrawlOutcome]] = set()
+        self._last_upkeep: datetime | None = None
+        self._apply(config)
+
+    def _apply(self, config: Config) -> None:
+        """Take ``config`` as the running configuration."""
         self.config = config
         self.watchlist = Watchlist.compile(config.entities())
         self.targets = targets_of(config)
+        self.operators = [t for t in self.targets if OPERATOR_TAG in t.tags]
         self.policy = delivery_policy(config)
-        self.db = store.open_db(config.database_path)
-        store.close_interrupted_runs(self.db)
+        self.crawler = Crawler(config, verbose=self.verbose, locks=self._locks)
         for source in config.source:
             store.upsert_source(self.db, url=source.url, name=source.name, kind=source.kind)
-        self.crawler = Crawler(config, verbose=verbose)
-        self._after_crawl = asyncio.Lock()
-        self._polls: set[asyncio.Task[CrawlOutcome]] = set()
 
-    async def poll(self, source_url: str) -> CrawlOutcome:
+    # --- polling ------------------------------------------------------------------
+
+    async def poll(self, source_url: str) -> CrawlOutcome | None:
         """Crawl one source, then match and alert what it brought.
 
         The work runs in a task of its own, shielded: when the scheduler shuts
         down it cancels its jobs, but a crawl in flight is allowed to finish
         (or is stopped cleanly) so its run is recorded.
         """
-        source = next(s for s in self.config.source if s.url == source_url)
+        source = next((s for s in self.config.source if s.url == source_url), None)
+        if source is None:  # removed by a reload while this job was due
+            return None
         task = asyncio.create_task(self._poll(source), name=f"poll {source.name}")
         self._polls.add(task)
         task.add_done_callback(self._polls.discard)
@@ -108,13 +144,37 @@ class Service:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
             # The scheduler is shutting down; run_forever waits for the task itself.
-            return CrawlOutcome(source.name, 0, "shutting down")
+            return None
 
     async def _poll(self, source: SourceConfig) -> CrawlOutcome:
         outcome = await self.crawler.crawl(source)
-        if outcome.articles_new:
+        if outcome.articles_new or getattr(outcome, "articles_updated", 0):
             await self.process()
+        row = store.source_row(self.db, source.url)
+        if row is not None and self.scheduler is not None:
+            self._pace(source, row["consecutive_failures"])
+            await self._tell_operators(source, row)
         return outcome
+
+    def _pace(self, source: SourceConfig, failures: int) -> None:
+        """Back a failing source off (longer intervals, capped); restore it when it recovers."""
+        job = self.scheduler.get_job(f"source:{source.url}")
+        if job is None or not isinstance(job.trigger, IntervalTrigger):
+            return
+        wanted = poll_interval(self.config.source_interval(source), failures)
+        if job.trigger.interval != wanted:
+            if wanted > self.config.source_interval(source):
+                log.warning(
+                    "source %s: %d failures in a row; polling it every %s until it recovers",
+                    source.name,
+                    failures,
+                    wanted,
+                    extra={"source": source.name},
+                )
+            job.reschedule(_interval_trigger(wanted))
+        store.set_next_poll(self.db, source.url, job.next_run_time)
+
+    # --- matching and alerting -------------------------------------------------------
 
     async def process(self) -> tuple[MatchReport, DispatchReport]:
         """Match the articles not matched yet, then send every due alert."""
@@ -132,9 +192,63 @@ class Service:
 
     async def digest(self, label: str) -> None:
         """Send one digest target everything it has pending."""
-        target = next(t for t in self.targets if t.label == label)
+        target = next((t for t in self.targets if t.label == label), None)
+        if target is None:
+            return
         async with self._after_crawl:
             await send_digest(self.db, target, self.watchlist.entities, self.policy)
+
+    # --- operators ---------------------------------------------------------------------
+
+    async def _tell_operators(self, source: SourceConfig, row: dict) -> None:
+        """Send targets tagged "operator" one notice per change of a source's health."""
+        if not self.operators:
+            return
+        interval = self.config.source_interval(source)
+        silence = expected_silence(
+            store.article_gaps(self.db, row["id"]),
+            interval,
+            getattr(source, "expect_update_every", None),
+        )
+        notice = notice_for(
+            row,
+            failures_threshold=self.config.operator_alert_after,
+            silence=silence,
+            last_article=store.last_article_at(self.db, row["id"]),
+            now=store.utcnow(),
+        )
+        if notice is None:
+            return
+        message = Message(title=notice.title, body=notice.body, format="text")
+        errors = await asyncio.gather(
+            *(send(target, message, self.policy.timeout) for target in self.operators)
+        )
+        for target, error in zip(self.operators, errors, strict=True):
+            if error:
+                log.warning("operator notice to %s failed: %s", target.label, error)
+        if not all(errors):  # told someone: don't repeat it on every poll
+            store.set_operator_alerted(self.db, source.url, notice.state)
+            log.info("operators told: %s", notice.title, extra={"source": source.name})
+
+    # --- upkeep ----------------------------------------------------------------------------
+
+    async def upkeep(self) -> None:
+        """Heartbeat; silent-source checks; hourly retention and database upkeep."""
+        store.heartbeat(self.db)
+        for source in self.config.source:
+            row = store.source_row(self.db, source.url)
+            if row is not None:
+                await self._tell_operators(source, row)
+        now = store.utcnow()
+        if self._last_upkeep is None or now - self._last_upkeep >= UPKEEP_EVERY:
+            self._last_upkeep = now
+            if self.config.retention is not None:
+                dropped = store.drop_old_text(self.db, now - self.config.retention)
+                if dropped:
+                    log.info("retention: dropped the text of %d old articles", dropped)
+            store.optimize(self.db)
+
+    # --- one cycle, or the service ---------------------------------------------------------
 
     async def run_once(self) -> CycleReport:
         """Crawl every source concurrently, then match and deliver."""
@@ -142,52 +256,106 @@ class Service:
         matched, dispatched = await self.process()
         return CycleReport(list(crawls), matched, dispatched)
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        """Poll every source on its interval until ``stop`` is set, then shut down cleanly."""
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-        from apscheduler.triggers.cron import CronTrigger
-
-        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+    def _schedule(self) -> None:
+        """(Re)create the jobs of every source and digest target of the running config."""
+        wanted = {f"source:{s.url}" for s in self.config.source}
+        wanted |= {f"digest:{t.label}" for t in self.targets if t.mode == "digest"}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(("source:", "digest:")) and job.id not in wanted:
+                job.remove()
         now = datetime.now().astimezone()
         for source in self.config.source:
-            interval = self.config.source_interval(source)
-            scheduler.add_job(
+            job_id = f"source:{source.url}"
+            trigger = self._source_trigger(source)
+            existing = self.scheduler.get_job(job_id)
+            if existing is not None:
+                if str(existing.trigger) != str(trigger):
+                    existing.reschedule(trigger)
+                continue
+            self.scheduler.add_job(
                 self.poll,
-                "interval",
+                trigger,
                 args=[source.url],
-                id=f"source:{source.url}",
+                id=job_id,
                 name=f"poll {source.name}",
-                seconds=interval.total_seconds(),
-                # Spread a thousand sources so they don't all fire together.
-                jitter=min(interval / 10, MAX_JITTER).total_seconds(),
                 max_instances=1,
                 coalesce=True,
-                misfire_grace_time=int(max(interval.total_seconds() / 2, 1)),
+                misfire_grace_time=int(
+                    max(self.config.source_interval(source).total_seconds() / 2, 1)
+                ),
                 next_run_time=now,
             )
-        scheduler.add_job(
+        for target in self.targets:
+            if target.mode != "digest" or self.scheduler.get_job(f"digest:{target.label}"):
+                continue
+            self.scheduler.add_job(
+                self.digest,
+                CronTrigger.from_crontab(
+                    CRON_ALIASES.get(target.schedule, target.schedule), timezone="UTC"
+                ),
+                args=[target.label],
+                id=f"digest:{target.label}",
+                name=f"digest for {target.label}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
+
+    def _source_trigger(self, source: SourceConfig):  # -> BaseTrigger
+        schedule = getattr(source, "schedule", None)
+        if schedule:
+            return CronTrigger.from_crontab(CRON_ALIASES.get(schedule, schedule), timezone="UTC")
+        return _interval_trigger(self.config.source_interval(source))
+
+    def reload(self) -> bool:
+        """Re-read the config file; apply it, or keep the running one if it is broken."""
+        try:
+            config = load_config(self.config_option)
+        except ConfigError as err:
+            log.error("reload refused, the running configuration stays: %s", err)
+            return False
+        if config.database_path.resolve() != self.config.database_path.resolve():
+            log.error("reload refused: changing `database` needs a restart")
+            return False
+        before = {s.url for s in self.config.source}
+        self._apply(config)
+        self._schedule()
+        after = {s.url for s in config.source}
+        log.info(
+            "configuration reloaded: %d sources (%d added, %d removed), %d entities, "
+            "%d alert targets",
+            len(after),
+            len(after - before),
+            len(before - after),
+            len(self.watchlist.entities),
+            len(self.targets),
+        )
+        return True
+
+    async def run_forever(self, stop: asyncio.Event, reload: asyncio.Event | None = None) -> None:
+        """Poll every source on its schedule until ``stop`` is set, then shut down
+        cleanly; re-read the config whenever ``reload`` is set."""
+        self.scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        self._schedule()
+        self.scheduler.add_job(
             self.dispatch,
             "interval",
             id="dispatch",
-            seconds=DISPATCH_EVERY.total_seconds(),
+            # Retries come due every retry_after at the soonest.
+            seconds=min(DISPATCH_EVERY, self.config.delivery.retry_after).total_seconds(),
             max_instances=1,
             coalesce=True,
         )
-        for target in self.targets:
-            if target.mode == "digest":
-                scheduler.add_job(
-                    self.digest,
-                    CronTrigger.from_crontab(
-                        CRON_ALIASES.get(target.schedule, target.schedule), timezone="UTC"
-                    ),
-                    args=[target.label],
-                    id=f"digest:{target.label}",
-                    name=f"digest for {target.label}",
-                    max_instances=1,
-                    coalesce=True,
-                    misfire_grace_time=3600,
-                )
-        scheduler.start()
+        self.scheduler.add_job(
+            self.upkeep,
+            "interval",
+            id="upkeep",
+            seconds=HEARTBEAT_EVERY.total_seconds(),
+            max_instances=1,
+            coalesce=True,
+        )
+        store.service_started(self.db, os.getpid(), str(self.config.path or "built-in"))
+        self.scheduler.start()
         log.info(
             "newsradar running: %d sources, %d entities, %d alert targets, database %s",
             len(self.config.source),
@@ -195,9 +363,17 @@ class Service:
             len(self.targets),
             self.config.database_path,
         )
-        await stop.wait()
+        reload = reload or asyncio.Event()
+        while not stop.is_set():
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(reload.wait())]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            if reload.is_set() and not stop.is_set():
+                reload.clear()
+                self.reload()
         log.info("stopping: no new polls; waiting up to %gs for crawls in flight", SHUTDOWN_GRACE)
-        scheduler.shutdown(wait=False)
+        self.scheduler.shutdown(wait=False)
         if self._polls:
             _, pending = await asyncio.wait(set(self._polls), timeout=SHUTDOWN_GRACE)
             if pending:
@@ -205,6 +381,7 @@ class Service:
                 await self.crawler.stop()
                 await asyncio.wait(pending, timeout=5)
         await self.process()
+        store.service_stopped(self.db)
         log.info("stopped")
 
     def close(self) -> None:
@@ -212,20 +389,37 @@ class Service:
         self.db.close()
 
 
-def run_service(config: Config, *, once: bool, verbose: bool = False) -> CycleReport | None:
-    """Run the service in this process until SIGTERM/SIGINT (or one cycle with ``once``)."""
+def _interval_trigger(interval: timedelta) -> IntervalTrigger:
+    # Jitter spreads a thousand sources so they don't all fire together.
+    return IntervalTrigger(
+        seconds=interval.total_seconds(),
+        jitter=min(interval / 10, MAX_JITTER).total_seconds(),
+        timezone="UTC",
+    )
+
+
+def run_service(
+    config: Config,
+    *,
+    once: bool,
+    verbose: bool = False,
+    config_option: Path | None = None,
+) -> CycleReport | None:
+    """Run the service in this process until SIGTERM/SIGINT (or one cycle with
+    ``once``); SIGHUP re-reads the config file."""
     from scheduler.crawl import run_in_reactor
 
     async def main() -> CycleReport | None:
-        service = Service(config, verbose=verbose)
+        service = Service(config, verbose=verbose, config_option=config_option)
         try:
             if once:
                 return await service.run_once()
-            stop = asyncio.Event()
+            stop, reload = asyncio.Event(), asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop.set)
-            await service.run_forever(stop)
+            loop.add_signal_handler(signal.SIGHUP, reload.set)
+            await service.run_forever(stop, reload)
             return None
         finally:
             service.close()

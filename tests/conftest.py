@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,57 @@ def newsradar(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+class RunningService:
+    """`newsradar run` as a subprocess, its log in a file."""
+
+    def __init__(self, config: Path, *args: str) -> None:
+        self.log_path = config.parent / "service.log"
+        self.log_file = self.log_path.open("a")  # restarts append to the same log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "run", "-c", str(config), *args],
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert self.process.poll() is None, self.log
+            assert time.monotonic() < deadline, self.log
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up, as in a power cut or the OOM killer."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.log_file.close()
+
+    def stop(self) -> int:
+        """SIGTERM, and the exit status."""
+        if self.log_file.closed:
+            return self.process.returncode
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        self.log_file.close()
+        return code
+
+
+@pytest.fixture
+def services() -> Iterator[Callable[..., RunningService]]:
+    """Start `newsradar run` subprocesses; any still running are stopped at the end."""
+    started: list[RunningService] = []
+
+    def start(config: Path, *args: str) -> RunningService:
+        started.append(RunningService(config, *args))
+        return started[-1]
+
+    yield start
+    for service in started:
+        service.stop()

@@ -57,7 +57,7 @@ def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
     config = parse_config(SOURCE + ENTITY, tmp_path / "newsradar.toml")
     assert config.crawl.interval == timedelta(minutes=15)
     assert config.source_interval(config.source[0]) == timedelta(minutes=15)
-    assert config.source[0].kind == "feed"
+    assert config.source[0].kind == "auto"
     # The database is relative to the config file, not to the working directory.
     assert config.database_path == tmp_path / "newsradar.db"
     assert config.entities()[0].name == "Taliban"

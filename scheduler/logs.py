@@ -1,0 +1,60 @@
+"""Log output: one line per event on stderr, as text or JSON, with the component
+(the logger's name) and, where there is one, the source it concerns."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Each failed source is reported once, by newsradar.crawl, in one line; these
+# would repeat it with tracebacks, or chatter about every page and job.
+QUIET = {
+    "scrapy": logging.WARNING,
+    "scrapy.downloadermiddlewares.robotstxt": logging.CRITICAL,
+    "scrapy.downloadermiddlewares.retry": logging.CRITICAL,
+    "scrapy.core.downloader.handlers.http11": logging.ERROR,
+    # The spiders' own loggers (named after the spiders).
+    "feed": logging.ERROR,
+    "sitemap": logging.ERROR,
+    "page": logging.ERROR,
+    "auto": logging.ERROR,
+    "apscheduler": logging.WARNING,
+    "twisted": logging.ERROR,
+    "trafilatura": logging.ERROR,
+    "htmldate": logging.ERROR,
+    "courlan": logging.ERROR,
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, component, source (if any), message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "component": record.name,
+            "message": record.getMessage(),
+        }
+        source = getattr(record, "source", None)
+        if source is not None:
+            entry["source"] = source
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(fmt: str = "text", verbose: bool = False) -> None:
+    """Send log lines to stderr in ``fmt`` ("text" or "json")."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    if not verbose:
+        for name, level in QUIET.items():
+            logging.getLogger(name).setLevel(level)

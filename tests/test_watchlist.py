@@ -1,0 +1,159 @@
+"""The watchlist: inline or in a CSV/YAML file, listed, linted, and rematched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from alerts.match import match_pending
+from alerts.matcher import Watchlist
+from alerts.targets import Target
+from alerts.watchlist import Entity, WatchlistError, load_watchlist_file
+from conftest import newsradar
+from crawler import store
+from scheduler.config import ConfigError, load_config
+
+CSV = """id,name,kind,aliases,exclude,tags
+taliban,Taliban,group,Taleban;Islamic Emirate of Afghanistan,,groups
+thomas-west,Thomas West,official,Tom West,West Bank,officials;us
+"""
+
+YAML = """
+- id: haqqani-network
+  name: Haqqani network
+  kind: group
+  tags: [groups]
+- id: sirajuddin-haqqani
+  name: Sirajuddin Haqqani
+  kind: official
+  aliases: "Siraj Haqqani"
+"""
+
+
+def test_csv_and_yaml_files(tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(CSV)
+    taliban, west = load_watchlist_file(tmp_path / "list.csv")
+    assert taliban == Entity(
+        "taliban",
+        "Taliban",
+        "group",
+        aliases=("Taleban", "Islamic Emirate of Afghanistan"),
+        tags=("groups",),
+    )
+    assert west.exclude == ("West Bank",) and west.tags == ("officials", "us")
+    (tmp_path / "list.yml").write_text(YAML)
+    network, siraj = load_watchlist_file(tmp_path / "list.yml")
+    assert network.tags == ("groups",) and siraj.aliases == ("Siraj Haqqani",)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("bad.csv", "id,name,kind\nx,X,militia\n", "bad.csv: line 2: 'kind' must be one of"),
+        ("bad.csv", "id,name\n,Nameless\n", "line 2: 'id' is missing"),
+        ("bad.csv", "name,kind\nX,group\n", "the first row must name the columns"),
+        ("bad.csv", "id,name,colour\nx,X,red\n", "unknown column 'colour'"),
+        ("bad.yml", "- id: x\n  name: X\n  aliases: 5\n", "entity #1: 'aliases' must be a list"),
+        ("bad.yml", "id: x\n", "expected a list of entities"),
+        ("bad.yml", "- [unclosed\n", "not valid YAML"),
+        ("bad.txt", "x", "a watchlist file is .csv, .yml or .yaml"),
+    ],
+)
+def test_watchlist_file_errors(tmp_path: Path, name: str, text: str, message: str) -> None:
+    (tmp_path / name).write_text(text)
+    with pytest.raises(WatchlistError, match=message.replace("(", r"\(")):
+        load_watchlist_file(tmp_path / name)
+
+
+def test_config_merges_inline_and_file_entities(tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(CSV)
+    config_path = tmp_path / "newsradar.toml"
+    config_path.write_text(
+        'watchlist = "list.csv"\n[[entity]]\nid = "al-qaeda"\nname = "al Qaeda"\n'
+    )
+    config = load_config(config_path)
+    assert [e.id for e in config.entities()] == ["al-qaeda", "taliban", "thomas-west"]
+    listed = newsradar("watchlist", "--json", "-c", str(config_path))
+    assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [
+        "al-qaeda",
+        "taliban",
+        "thomas-west",
+    ]
+    config_path.write_text('watchlist = "list.csv"\n[[entity]]\nid = "taliban"\nname = "T"\n')
+    with pytest.raises(ConfigError, match=r"watchlist list\.csv: entity #1, key 'id': duplicate"):
+        load_config(config_path)
+    config_path.write_text('watchlist = "missing.csv"\n')
+    with pytest.raises(ConfigError, match=r"key 'watchlist': .*missing\.csv: cannot read"):
+        load_config(config_path)
+
+
+def test_check_warns_about_shared_and_tiny_aliases(tmp_path: Path) -> None:
+    config = tmp_path / "newsradar.toml"
+    config.write_text(
+        '[[entity]]\nid = "ttp"\nname = "Tehrik-i-Taliban Pakistan"\n'
+        'aliases = ["Pakistani Taliban", "T"]\n'
+        '[[entity]]\nid = "taliban"\nname = "Taliban"\naliases = ["pakistani  taliban"]\n'
+    )
+    result = newsradar("check", "-c", str(config))
+    assert result.returncode == 0
+    assert "alias 'pakistani  taliban' is claimed by both 'ttp' and 'taliban'" in result.stderr
+    assert "entity 'ttp': alias 'T' is too short" in result.stderr
+
+
+def test_rematch_backfills_silently_or_alerts_only_new_entities(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "radar.db")
+    source = store.upsert_source(db, url="http://127.0.0.1/feed", name="Ledger", kind="feed")
+    for slug, text in (
+        ("a", "The Taliban met Sirajuddin Haqqani in Kabul."),
+        ("b", "Sirajuddin Haqqani spoke on Monday."),
+        ("c", "Rain is expected."),
+    ):
+        store.insert_article(
+            db,
+            {
+                "url": f"http://127.0.0.1/{slug}",
+                "source_id": source,
+                "title": f"Story {slug}",
+                "text": text,
+                "extracted_from": "page",
+            },
+        )
+    before = [Entity("taliban", "Taliban", "group")]
+    target = Target(url="json://127.0.0.1:9/hook", name="hook")
+    match_pending(db, Watchlist.compile(before), [target])
+    assert db["alerts"].count == 1
+    db.close()
+
+    config = tmp_path / "newsradar.toml"
+    config.write_text(
+        'database = "radar.db"\n'
+        '[[entity]]\nid = "taliban"\nname = "Taliban"\nkind = "group"\n'
+        '[[entity]]\nid = "siraj"\nname = "Sirajuddin Haqqani"\nkind = "official"\n'
+        '[[alert]]\nurl = "json://127.0.0.1:9/hook"\nname = "hook"\n'
+    )
+    silent = newsradar("rematch", "-c", str(config))
+    assert silent.returncode == 0, silent.stderr
+    assert "3 articles rematched, 2 with mentions, 3 mentions (no alerts" in silent.stdout
+    db = store.open_db(tmp_path / "radar.db")
+    assert db["alerts"].count == 1
+    assert db.execute("SELECT count(*) FROM mentions WHERE entity_id = 'siraj'").fetchone()[0] == 2
+
+    # A backfilled entity was matched before: --alert now finds nothing new.
+    again = newsradar("rematch", "--alert", "-c", str(config))
+    assert "0 alerts queued" in again.stdout
+
+    # A fresh database state: rematching one entity with --alert queues only it.
+    db.execute("DELETE FROM mentions WHERE entity_id = 'siraj'")
+    alerted = newsradar("rematch", "--alert", "--entity", "siraj", "-c", str(config))
+    assert alerted.returncode == 0, alerted.stderr
+    assert "2 with mentions, 2 mentions, 2 alerts queued" in alerted.stdout
+    rows = [json.loads(r["entities"]) for r in db.query("SELECT entities FROM alerts ORDER BY id")]
+    assert rows == [["taliban"], ["siraj"], ["siraj"]]
+    # The Taliban mention of article a was left alone by an --entity rematch.
+    assert (
+        db.execute("SELECT count(*) FROM mentions WHERE entity_id = 'taliban'").fetchone()[0] == 1
+    )
+    unknown = newsradar("rematch", "--entity", "nobody", "-c", str(config))
+    assert unknown.returncode != 0 and "no entity 'nobody'" in unknown.stderr
