@@ -132,6 +132,11 @@ class SourceConfig(_Strict):
     url: str
     kind: Literal["auto", "feed", "sitemap", "page"] = "auto"
     interval: Duration | None = None
+    # Instead of an interval: poll at these times (cron, UTC), e.g. "*/10 6-22 * * *".
+    schedule: str | None = None
+    # Tell operators when the source brings nothing new for this long
+    # (default: judged from its own history).
+    expect_update_every: Duration | None = None
     # Overrides of the [crawl] defaults of the same names.
     window: Duration | None = None
     max_articles: int | None = Field(default=None, ge=1, le=50_000)
@@ -146,6 +151,17 @@ class SourceConfig(_Strict):
         if not re.match(r"https?://[^/\s]+", url):
             raise ValueError(f"{url!r} is not an http:// or https:// URL")
         return url
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str | None) -> str | None:
+        return check_cron(schedule) if schedule is not None else None
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> SourceConfig:
+        if self.schedule is not None and self.interval is not None:
+            raise ValueError("give 'interval' or 'schedule', not both")
+        return self
 
     @field_validator("allow_domains")
     @classmethod
@@ -181,22 +197,61 @@ class EntityConfig(_Strict):
         )
 
 
-def check_cron(expression: str) -> str:
-    """Validate a crontab expression ("0 * * * *", "@hourly", "@daily"); return it."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        CronTrigger.from_crontab(CRON_ALIASES.get(expression, expression), timezone="UTC")
-    except ValueError as err:
-        raise ValueError(f"bad cron schedule {expression!r}: {err}") from err
-    return expression
-
-
 CRON_ALIASES = {
     "@hourly": "0 * * * *",
     "@daily": "0 8 * * *",
     "@weekly": "0 8 * * 1",
 }
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _cron_days(field: str) -> str:
+    """Translate a crontab day-of-week field (0 or 7 = Sunday) into day names:
+    APScheduler numbers days from Monday = 0, so "1-5" would mean Tuesday to Saturday."""
+    if field == "*" or any(ch.isalpha() for ch in field):
+        return field
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            first_text, last_text = span.split("-", 1)
+            first, last = int(first_text), int(last_text)
+        else:
+            first = last = int(span)
+        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last and step >= 1):
+            raise ValueError(f"bad day of week {part!r}")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(_DAY_NAMES[day] for day in sorted(days))
+
+
+def cron_trigger(expression: str):  # -> apscheduler CronTrigger
+    """A UTC CronTrigger for a standard crontab line ("30 6 * * 1-5", "@hourly")."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = CRON_ALIASES.get(expression, expression).split()
+    if len(fields) != 5:
+        raise ValueError(f"wrong number of fields: got {len(fields)}, expected 5")
+    minute, hour, day, month, day_of_week = fields
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=_cron_days(day_of_week),
+        timezone="UTC",
+    )
+
+
+def check_cron(expression: str) -> str:
+    """Validate a crontab expression ("0 * * * *", "@hourly", "@daily"); return it."""
+    try:
+        cron_trigger(expression)
+    except ValueError as err:
+        raise ValueError(f"bad cron schedule {expression!r}: {err}") from err
+    return expression
 
 
 class AlertConfig(_Strict):

@@ -25,7 +25,7 @@ from alerts.matcher import Watchlist
 from alerts.render import Message, Templates
 from alerts.targets import Target, apprise_config_urls, console_target
 from crawler import store
-from scheduler.config import CRON_ALIASES, Config, ConfigError, SourceConfig, load_config
+from scheduler.config import Config, ConfigError, SourceConfig, cron_trigger, load_config
 from scheduler.crawl import Crawler, CrawlOutcome
 from scheduler.health import expected_silence, notice_for
 
@@ -148,7 +148,7 @@ class Service:
 
     async def _poll(self, source: SourceConfig) -> CrawlOutcome:
         outcome = await self.crawler.crawl(source)
-        if outcome.articles_new or getattr(outcome, "articles_updated", 0):
+        if outcome.articles_new or outcome.articles_updated:
             await self.process()
         row = store.source_row(self.db, source.url)
         if row is not None and self.scheduler is not None:
@@ -208,7 +208,7 @@ class Service:
         silence = expected_silence(
             store.article_gaps(self.db, row["id"]),
             interval,
-            getattr(source, "expect_update_every", None),
+            source.expect_update_every,
         )
         notice = notice_for(
             row,
@@ -266,7 +266,7 @@ class Service:
         now = datetime.now().astimezone()
         for source in self.config.source:
             job_id = f"source:{source.url}"
-            trigger = self._source_trigger(source)
+            trigger = source_trigger(self.config, source)
             existing = self.scheduler.get_job(job_id)
             if existing is not None:
                 if str(existing.trigger) != str(trigger):
@@ -290,9 +290,7 @@ class Service:
                 continue
             self.scheduler.add_job(
                 self.digest,
-                CronTrigger.from_crontab(
-                    CRON_ALIASES.get(target.schedule, target.schedule), timezone="UTC"
-                ),
+                cron_trigger(target.schedule),
                 args=[target.label],
                 id=f"digest:{target.label}",
                 name=f"digest for {target.label}",
@@ -300,12 +298,6 @@ class Service:
                 coalesce=True,
                 misfire_grace_time=3600,
             )
-
-    def _source_trigger(self, source: SourceConfig):  # -> BaseTrigger
-        schedule = getattr(source, "schedule", None)
-        if schedule:
-            return CronTrigger.from_crontab(CRON_ALIASES.get(schedule, schedule), timezone="UTC")
-        return _interval_trigger(self.config.source_interval(source))
 
     def reload(self) -> bool:
         """Re-read the config file; apply it, or keep the running one if it is broken."""
@@ -387,6 +379,13 @@ class Service:
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+
+def source_trigger(config: Config, source: SourceConfig) -> CronTrigger | IntervalTrigger:
+    """When a source is polled: its cron ``schedule``, else its interval (with jitter)."""
+    if source.schedule:
+        return cron_trigger(source.schedule)
+    return _interval_trigger(config.source_interval(source))
 
 
 def _interval_trigger(interval: timedelta) -> IntervalTrigger:

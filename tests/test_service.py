@@ -17,8 +17,9 @@ from conftest import newsradar
 from crawler import store
 from newssite import NewsSite
 from receivers import WebhookReceiver
+from scheduler.config import parse_config
 from scheduler.health import expected_silence, notice_for
-from scheduler.service import poll_interval
+from scheduler.service import poll_interval, source_trigger
 
 ENTITIES = """
 [[entity]]
@@ -206,6 +207,39 @@ def test_poll_interval_backs_off_and_caps() -> None:
     assert poll_interval(base, 4) == timedelta(minutes=80)
     assert poll_interval(base, 50) == timedelta(hours=6)
     assert poll_interval(timedelta(days=1), 9) == timedelta(days=1)  # never shorter than base
+
+
+def test_sources_poll_on_an_interval_or_a_cron_schedule() -> None:
+    config = parse_config(
+        '[crawl]\ninterval = "10m"\n'
+        '[[source]]\nname = "A"\nurl = "https://a.example/feed"\n'
+        '[[source]]\nname = "B"\nurl = "https://b.example/feed"\ninterval = "2m"\n'
+        '[[source]]\nname = "C"\nurl = "https://c.example/feed"\nschedule = "30 6-9 * * 1-5"\n'
+    )
+    a, b, c = (source_trigger(config, s) for s in config.source)
+    assert a.interval == timedelta(minutes=10) and a.jitter == 60
+    assert b.interval == timedelta(minutes=2) and b.jitter == 12
+    # Standard crontab days (1-5 = Monday to Friday), not APScheduler's own numbering.
+    friday_evening = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    assert c.get_next_fire_time(None, friday_evening) == datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("field", "days"),
+    [
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("6,0", "sun,sat"),
+        ("*/2", "sun,tue,thu,sat"),
+        ("mon-fri", "mon-fri"),
+        ("*", "*"),
+    ],
+)
+def test_crontab_days_of_week(field: str, days: str) -> None:
+    from scheduler.config import _cron_days
+
+    assert _cron_days(field) == days
 
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
