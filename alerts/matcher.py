@@ -1,0 +1,867 @@
+"""Find mentions of watchlist entities in news text.
+
+One Aho-Corasick automaton (pyahocorasick) holds every normalised alias (plus an
+apostrophe-less variant where the alias has one), the surnames derived from the
+people's full names, and every ``exclude`` phrase. ``find_mentions`` normalises the
+text (``alerts.normalize``: NFKC, casefold, diacritics, apostrophes, dashes,
+whitespace, Arabic letter variants), runs the automaton once, keeps the hits whose
+boundaries and case fit the rules below, resolves overlaps, keeps the surnames an
+earlier full name licenses, and maps offsets back to the original text.
+
+Rules, named by ``Mention.rule`` (one word per mention; when several apply the
+first in this list wins):
+
+``surname``
+    A person's (kind "official") surname alone or after a title ("Kurilla",
+    "Gen. Kurilla", "Zawahiri", "bin Laden"). Counts only after one of the
+    person's full names appeared earlier in the same text, and not when:
+    it is lowercase; another capitalised first name stands right before it
+    ("Husain Haqqani"); a determiner stands before it ("in the West", "a Haqqani"),
+    unless that is "the" before an uncommon surname used as a modifier ("the
+    Zawahiri strike"); or the surname is an ordinary English word followed by a
+    capitalised word ("West Virginia"). Arabic articles are optional ("al-Zawahiri"
+    gives "al-Zawahiri" and "Zawahiri"); "bin", "ibn", "abu", "van", "de"... stay
+    ("bin Laden"). When two tracked people share a surname, the one whose full
+    name appeared last before it gets the mention. ``alias`` is the full name that
+    licensed it.
+``acronym``
+    A short all-capital alias ("TTP", "IS-K", "ISIS-K"): matches only when written
+    in capitals. Capital tokens inside longer aliases ("IS" in "IS-Khorasan") must
+    be capitals too, but such a mention is named by its boundary form.
+``script``
+    An Arabic-script alias with an attached clitic: a prefix of و ف ب ل ك
+    (optionally followed by ال), or a Persian/Urdu/Pashto/Arabic suffix
+    (ی, ها, های, و, ې, یه...; "طالبانی" is "Talibani", counted). Aliases starting
+    with ال also match the ل + ل form ("للقاعدة"). A bare Arabic-script alias between
+    separators is ``exact``.
+``glued``
+    The alias directly followed by a common English word, because scraping ate the
+    dash between them ("the Talibanmost of whose", "the Talibanwe made"). Only for
+    aliases whose last word is at least 4 letters, not an ordinary English word and
+    not capitals, and only with the short word list in ``GLUE_WORDS`` (no "a", "i",
+    so "Haqqania" and "Talibani" stay out; "Talibanism" is not a word in the list).
+``stripped``
+    A possessive that lost its apostrophe: alias + "s" ("Talibans rampage",
+    "al Qaedas frontman"). Not for one-word aliases that are ordinary English words
+    ("West" would give "Wests"); after capitals only a lowercase "s" ("TTPs").
+``possessive``
+    Alias + "'s" or a plural-possessive apostrophe ("Taliban's", "Taliban’s",
+    "Taliban' ").
+``exact``
+    The alias between word boundaries (after normalisation, so "al-Qaeda",
+    "al Qaeda", "al–Qaeda" and "AL QAEDA" all count for "al Qaeda").
+
+Always: a match may not span a blank line (a paragraph break); a match inside one of
+its entity's ``exclude`` phrases is dropped ("West Bank"); overlapping matches
+resolve to the longest ("Pakistani Taliban" is only the TTP, "Haqqani network" only
+the group, "Islamic State Khorasan" only IS-K); two entities sharing an identical
+alias both get the mention. Offsets (``start``, ``end``) index the original text and
+cover the alias only, not the "'s", "s" or glued word after it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import accumulate
+from types import MappingProxyType
+from typing import Any
+
+import ahocorasick
+
+from alerts.normalize import Normalized, normalize, normalize_key
+from alerts.watchlist import Entity
+
+__all__ = ["GLUE_WORDS", "ORDINARY_WORDS", "RULES", "Mention", "Watchlist", "find_mentions"]
+
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as whitespace-separated text."""
+    return frozenset(text.split())
+
+
+RULES = ("surname", "acronym", "script", "glued", "stripped", "possessive", "exact")
+
+SNIPPET_MAX = 300
+
+# Words that follow a name directly when scraping drops the dash between them.
+# Kept to function words and frequent sentence continuations: a derivational
+# ending that is also a word ("a", "i", "an", "ism", "ward", "less", "like", "man")
+# would turn "Haqqania", "Haqqanian" or "Westward" into a mention. "is" stays
+# although it makes demonym plurals ("Iraqis") glue for a place-name alias.
+GLUE_WORDS = _words(
+    """
+    about after against all also although am and another any are arent as at
+    be because been before being both but by can cant could couldnt did didnt do
+    does doesnt dont during each even ever every for from had hadnt has hasnt have
+    havent having he her here hes him his how however if in including into is isnt
+    it its just many may me might more most much must my never no nor not now of
+    on once one only onto or other our over said says she shes should shouldnt
+    since so some still such than that thats the their them then there theres
+    these they theyre theyve this those though through to too under until upon us
+    very was wasnt we were werent weve what whats when where which while who whom
+    whos whose whove why will with within without wont would wouldnt yet you your
+    youre
+    """
+)
+
+# A small curated list of frequent English words (plus titles and compass points).
+# Used to tell an ordinary word from a name: a one-word alias or surname that is an
+# ordinary word ("West") gets no lenient forms and stricter surname checks, and a
+# capitalised ordinary word before a surname ("Yesterday Kurilla") is no first name.
+_COMMON_WORDS = """
+    able access according across act action actually add added administration afghan
+    after afternoon again age agency ago agreed agreement ahead aid air airport allies
+    almost alone along already american among analyst analysts announced annual answer
+    anyone anything april area areas armed army around arrested asked attack attacks
+    august authorities authority away back bad bank base based battle became become
+    began behind believe best better between big bill black blood board body book born
+    border both brown budget building business call called came camp campaign capital
+    car care case cases cause center central change chief child children china chinese
+    church city civil civilian civilians claimed clear close coast cold come comes
+    coming command commander committee community companies company conflict congress
+    control cook could council countries country course court cover crisis cross
+    current cut day days dead deal death decision defense department despite
+    development did died different director does done down due during early east
+    eastern economic economy education effort election end enough even evening ever
+    every everyone evidence face fact fall family far father fear february federal
+    feel few field fight fighters fighting final finally find fire first five foreign
+    force forces ford former forward four fox free friday friends front full further
+    future gave general get give given global go going gold good got government great
+    green ground group groups growing hall hand hard head health hear heard held help
+    high hill history hit hold home hope hour hours house however human hunter idea
+    important including independent information inside instead intelligence interior
+    international interview iranian islamic issue issues january job join joint july
+    june just justice keep key killed killing kind king knew know known land large last
+    late later law lead leader leaders leadership least leave led left less let life
+    light like likely line little live local long look lost lot love made main major
+    make making man many march market may meanwhile media meeting member members men
+    met middle might military million minister ministry monday money month months
+    more morning most mother move much must name nation national near need network
+    never new news next night nine none north northern nothing now number office
+    officer officers official officials often oil old once one only open operation
+    operations order other others out outside over own page pakistani park part
+    parties party past pay peace people per perhaps period person place plan plans
+    point police policy political power president press price prime prison problem
+    process program province public put question quickly quite rather read ready real
+    really reason received recent recently red region report reported reports
+    resistance rest result return rice rich right rights road rose rule run said
+    saturday saw say saying says school second security see seen senior september
+    service set seven several she short should show side since six small social
+    soldiers some someone something soon south southern special spokesman spring
+    staff stand start state states still stone street strong summer sunday support
+    sure system take taken talks team ten than that their them then there these they
+    thing things think third this those though thought thousands three through
+    thursday time times today together told too took top total toward town trade
+    troops true try tuesday turn two under union until upon use used very victory
+    village violence wall want war was washington watch water way week weekend weeks
+    well went west western what when where which while white who whole why wife will
+    winter within without woman women wood word work world would year years yes
+    yesterday yet young
+    afterward afterwards earlier previously separately additionally moreover
+    furthermore nevertheless nonetheless similarly likewise ultimately eventually
+    initially notably meanwhile instead indeed unlike asked speaking writing
+"""
+
+_TITLES = _words(
+    """
+    mr mrs ms miss dr prof professor sir dame lord lady gen general lt lieutenant col
+    colonel maj major capt captain cmdr commander adm admiral sgt sergeant brig
+    brigadier marshal sen senator rep representative gov governor president vice
+    minister secretary ambassador envoy chief director spokesman spokesperson
+    spokeswoman deputy mullah mulla maulvi mawlawi maulana mufti qari sheikh shaikh
+    sheik amir emir imam haji hajji hafiz caliph king queen prince princess judge
+    justice chairman chairwoman premier chancellor mayor acting former late
+    """
+)
+
+ORDINARY_WORDS = _words(_COMMON_WORDS) | GLUE_WORDS | _TITLES
+
+_DETERMINERS = _words(
+    """
+    the a an this that these those another any each every either neither no some
+    such what which whatever whichever my your his her its our their whose
+    """
+)
+
+# Particles before a surname. Arabic articles are often dropped in English text
+# ("Zawahiri"), the others are kept ("bin Laden", not "Laden").
+_DROPPABLE_PARTICLES = frozenset({"al", "el", "ul"})
+_KEPT_PARTICLES = _words("bin ibn bint abu abd van von der den de da di du del della dos la le st")
+
+# Arabic-script clitics: conjunctions and prepositions written onto the next word
+# (optionally with the article), and Persian/Urdu/Pashto/Arabic endings that keep
+# the word about the entity (adjective or ezafe -ی, plurals -ها/-های, Pashto
+# oblique -و/-ې, Arabic nisba -یه). Folded forms (ی -> ي, ة -> ه).
+_AR_PREFIX = re.compile("(?:[\u0648\u0641]?[\u0628\u0644\u0643]?)(?:\u0627\u0644)?")
+_AR_SUFFIXES = frozenset(
+    {
+        "\u064a",  # ی / ي
+        "\u0647\u0627",  # ها
+        "\u0647\u0627\u064a",  # های
+        "\u0647\u0627\u064a\u064a",  # هایی
+        "\u0648",  # و
+        "\u06d0",  # ې
+        "\u06cd",  # ۍ
+        "\u064a\u0647",  # یه / ية
+        "\u0627\u0646",  # ان (Persian plural of a person's name)
+    }
+)
+
+_TOKEN = re.compile(r"[^\W_]+")
+# Sentence ends: terminal punctuation (and closing quotes) before whitespace and a
+# non-lowercase character, except after common abbreviations and single initials
+# ("U.S.", "J. Smith"); or any line break.
+_ABBREVIATIONS = sorted(
+    _words(
+        "Mr Mrs Ms Dr Gen Lt Col Maj Capt Cmdr Adm Sgt Brig Sen Rep Gov Prof St Jr Sr No "
+        "Vol vs etc Inc Ltd Co Corp Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec"
+    )
+)
+
+
+def _not_after(words: Iterable[str]) -> str:
+    """Lookbehinds refusing a "." right after one of ``words``, one per word length."""
+    by_length: dict[int, list[str]] = {}
+    for word in words:
+        by_length.setdefault(len(word), []).append(re.escape(word))
+    return "".join(
+        rf"(?<!\b(?:{'|'.join(sorted(group))})\.)" for _, group in sorted(by_length.items())
+    )
+
+
+_SENTENCE_END = re.compile(
+    # One character class first, so the regex engine can skip to candidates fast.
+    r"[.!?\u2026\n](?:(?<=\n)\s*|[.!?\u2026]*"
+    + _not_after(_ABBREVIATIONS)
+    + r"(?<![.\s][A-Z]\.)(?<!^[A-Z]\.)"
+    + r"[\"'\u201d\u2019)\]]*[^\S\n]+(?=[^\sa-z]))"
+)
+# The last sentence end in a window: the greedy prefix makes the engine try the
+# boundary from the right end leftwards, a reverse search in one call.
+_LAST_SENTENCE_END = re.compile(r"(?s:.*)(?:" + _SENTENCE_END.pattern + ")")
+# How far to look for a sentence boundary; a longer sentence is cut to a window.
+_WINDOW = 400
+_WORD_CHARS = re.compile(r"\w+")
+_TRAILING_PUNCT = ".,;:!?\"')]}\u201d\u2019"
+
+
+# ---------------------------------------------------------------------------
+# Public values
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of a watchlist entity in a text."""
+
+    entity_id: str
+    alias: str  # the configured name/alias that matched, as written in the watchlist
+    rule: str  # one of RULES
+    start: int  # offsets into the original text: text[start:end] is what matched
+    end: int
+    snippet: str  # the sentence around the mention, whitespace collapsed, <= 300 chars
+
+
+# ---------------------------------------------------------------------------
+# Compiled watchlist
+# ---------------------------------------------------------------------------
+
+_NAME, _SURNAME, _EXCLUDE = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What one automaton key means for one entity."""
+
+    entity_id: str
+    alias: str  # as written in the watchlist (for a surname: the full name it came from)
+    role: int  # _NAME, _SURNAME or _EXCLUDE
+    all_caps: bool = False  # short all-capital alias: the whole span must be capitals
+    caps_tokens: tuple[int, ...] = ()  # tokens that must be capitals ("IS" in "IS-Khorasan")
+    ordinary: bool = False  # a one-word surname that is an ordinary English word
+    forced_rule: str | None = None  # rule implied by the key itself ("script" for لل-forms)
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """The payload of one automaton key: its length, flags and entries by role."""
+
+    length: int
+    names: tuple[_Entry, ...]
+    surnames: tuple[_Entry, ...]
+    excludes: tuple[_Entry, ...]
+    arabic: bool  # Arabic-script key: clitic rules instead of stripped/glued
+    stripped_ok: bool
+    glued_ok: bool
+    caps: bool  # some entry needs capitals checked against the original text
+    # Several words, the last an ordinary one ("Islamic State"): "+s" only after a
+    # capital, so "Islamic States" can be a lost apostrophe but "Islamic states" is not.
+    last_ordinary: bool
+    plain: bool  # exactly one name entry, nothing to check: the fast path
+
+
+@dataclass(frozen=True, eq=False)
+class Watchlist:
+    """Compiled once (and on config reload); immutable; safe to share across threads."""
+
+    entities: Mapping[str, Entity]
+    _automaton: Any = field(repr=False)
+    _given_names: Mapping[str, frozenset[str]] = field(repr=False)
+    key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
+
+    @classmethod
+    def compile(cls, entities: Iterable[Entity]) -> Watchlist:
+        """Build the automaton for ``entities``; raises ValueError on a duplicate id."""
+        by_id: dict[str, Entity] = {}
+        for entity in entities:
+            if entity.id in by_id:
+                raise ValueError(f"duplicate entity id {entity.id!r}")
+            by_id[entity.id] = entity
+        keys: dict[str, list[_Entry]] = {}
+        given: dict[str, frozenset[str]] = {}
+        for entity in by_id.values():
+            _add_entity(entity, keys)
+            if entity.kind == "official":
+                given[entity.id] = _given_names(entity)
+        return cls(
+            entities=MappingProxyType(by_id),
+            _automaton=_automaton({k: _make_key(k, entries) for k, entries in keys.items()}),
+            _given_names=MappingProxyType(given),
+            key_count=len(keys),
+        )
+
+
+def _automaton(payloads: Mapping[str, object]) -> Any:
+    """A pyahocorasick automaton of ``payloads`` (None when there is nothing to find)."""
+    if not payloads:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, payload in payloads.items():
+        automaton.add_word(key, payload)
+    automaton.make_automaton()
+    return automaton
+
+
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u08ff" for c in text)
+
+
+def _caps_shape(alias: str) -> tuple[bool, tuple[int, ...]]:
+    """Which parts of an alias must be written in capitals."""
+    letters = [c for c in alias if c.isalpha()]
+    if letters and len(letters) <= 6 and all(c.isupper() for c in letters):
+        return True, ()
+    tokens = _TOKEN.findall(alias)
+    caps = tuple(
+        i for i, tok in enumerate(tokens) if 2 <= len(tok) <= 6 and tok.isupper() and tok.isalpha()
+    )
+    return False, caps
+
+
+def _add(keys: dict[str, list[_Entry]], key: str, entry: _Entry) -> None:
+    if not key:
+        return
+    entries = keys.setdefault(key, [])
+    # One entry per entity and role: the first alias to produce a key names it.
+    if not any(e.entity_id == entry.entity_id and e.role == entry.role for e in entries):
+        entries.append(entry)
+
+
+def _add_entity(entity: Entity, keys: dict[str, list[_Entry]]) -> None:
+    """Add the automaton keys (aliases and their variants, surnames, excludes) of one entity."""
+    for alias in entity.names:
+        key = normalize_key(alias)
+        all_caps, caps_tokens = _caps_shape(alias)
+        entry = _Entry(entity.id, alias, _NAME, all_caps=all_caps, caps_tokens=caps_tokens)
+        _add(keys, key, entry)
+        if "'" in key:  # scraped text loses apostrophes: "al-Qa'ida" -> "al-Qaida"
+            _add(keys, key.replace("'", ""), entry)
+        if key.startswith("\u0627\u0644") and _is_arabic(key):  # ل + ال -> لل
+            lam_form = "\u0644\u0644" + key[2:]
+            _add(keys, lam_form, _Entry(entity.id, alias, _NAME, forced_rule="script"))
+        if entity.kind == "official":
+            for surname in _surnames(key):
+                ordinary = " " not in surname and surname in ORDINARY_WORDS
+                _add(keys, surname, _Entry(entity.id, alias, _SURNAME, ordinary=ordinary))
+    for phrase in entity.exclude:
+        _add(keys, normalize_key(phrase), _Entry(entity.id, phrase, _EXCLUDE))
+
+
+def _surnames(key: str) -> list[str]:
+    """Surname keys of a normalised full name: "ayman al zawahiri" -> al zawahiri, zawahiri."""
+    tokens = key.split(" ")
+    if len(tokens) < 2:
+        return []
+    last = tokens[-1]
+    if len(last) < 3 or last in _TITLES:
+        return []
+    particles: list[str] = []
+    for tok in reversed(tokens[1:-1]):
+        if tok in _DROPPABLE_PARTICLES or tok in _KEPT_PARTICLES:
+            particles.insert(0, tok)
+        else:
+            break
+    if not particles:
+        return [last]
+    full = " ".join([*particles, last])
+    if all(p in _DROPPABLE_PARTICLES for p in particles):
+        return [full, last]
+    return [full]
+
+
+def _given_names(entity: Entity) -> frozenset[str]:
+    """The non-surname words of a person's names ("michael", "erik" for Kurilla)."""
+    words: set[str] = set()
+    for alias in entity.names:
+        key = normalize_key(alias)
+        surname_words = {w for s in _surnames(key) for w in s.split(" ")}
+        words.update(t for t in key.split(" ") if t not in surname_words)
+    return frozenset(words - _DROPPABLE_PARTICLES - _KEPT_PARTICLES)
+
+
+def _make_key(key: str, entries: list[_Entry]) -> _Key:
+    arabic = _is_arabic(key)
+    last = key.rsplit(" ", 1)[-1]
+    caps = any(e.all_caps or e.caps_tokens for e in entries)
+    names = tuple(e for e in entries if e.role == _NAME)
+    surnames = tuple(e for e in entries if e.role == _SURNAME)
+    last_ordinary = " " in key and last in ORDINARY_WORDS
+    return _Key(
+        length=len(key),
+        names=names,
+        surnames=surnames,
+        excludes=tuple(e for e in entries if e.role == _EXCLUDE),
+        arabic=arabic,
+        stripped_ok=not arabic and not (" " not in key and key in ORDINARY_WORDS),
+        # Capitals mean an acronym in the alias: "IS-Khorasanwe" is no glue.
+        glued_ok=not arabic
+        and not caps
+        and len(last) >= 4
+        and last.isalpha()
+        and last not in ORDINARY_WORDS,
+        caps=caps,
+        last_ordinary=last_ordinary,
+        plain=len(names) == 1
+        and not surnames
+        and not caps
+        and not last_ordinary
+        and names[0].forced_rule is None,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Boundaries (on normalised text)
+# ---------------------------------------------------------------------------
+
+
+def _right_form(norm: str, start: int, end: int, key: _Key) -> str | None:
+    """How the alias at [start, end) is followed: a rule name, or None if not a word end."""
+    n = len(norm)
+    if end >= n:
+        return "exact"
+    c = norm[end]
+    if not c.isalnum():
+        if c == "'" and end + 1 < n:
+            after = norm[end + 1]
+            if after == "s" and (end + 2 >= n or not norm[end + 2].isalnum()):
+                return "possessive"
+            if after.isalnum():
+                return None  # "Qa'ida" is not "Qa"
+        # "Taliban' rule" is possessive, "'Taliban'" is just quoted.
+        return "exact" if c != "'" or (start and norm[start - 1] == "'") else "possessive"
+    if key.arabic:
+        rest = _WORD_CHARS.match(norm, end)
+        return "script" if rest and rest.group() in _AR_SUFFIXES else None
+    if c == "s" and key.stripped_ok and (end + 1 >= n or not norm[end + 1].isalnum()):
+        return "stripped"
+    if key.glued_ok:
+        rest = _WORD_CHARS.match(norm, end)
+        if rest and rest.group() in GLUE_WORDS:
+            return "glued"
+    return None
+
+
+def _arabic_prefix_ok(norm: str, start: int) -> bool:
+    """Whether the letters glued before an Arabic-script alias are clitics ("و", "بال")."""
+    i = start
+    while i > 0 and norm[i - 1].isalnum() and start - i < 4:
+        i -= 1
+    if i > 0 and norm[i - 1].isalnum():
+        return False
+    return _AR_PREFIX.fullmatch(norm, i, start) is not None
+
+
+# A hit on normalised text: (start, end, key, form).
+_Hit = tuple[int, int, _Key, str]
+
+
+def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, _Entry]]]:
+    """Automaton hits that start and end on word boundaries, plus exclude-phrase hits.
+
+    The hot loop: everything here runs once per raw hit, so it stays inline.
+    """
+    hits: list[_Hit] = []
+    excluded: list[tuple[int, int, _Entry]] = []
+    n = len(norm)
+    isalnum = str.isalnum
+    name_end = -1
+    for last, key in automaton.iter(norm):
+        end = last + 1
+        start = end - key.length
+        prefixed = False
+        if start and isalnum(norm[start - 1]):
+            if not key.arabic or not _arabic_prefix_ok(norm, start):
+                continue
+            prefixed = True
+        if end < n and (isalnum(norm[end]) or norm[end] == "'"):
+            form = _right_form(norm, start, end, key)
+        else:
+            form = "exact"
+        if key.excludes:
+            # An exclude phrase needs only to start a word: "West Bank-based" counts.
+            excluded.extend((start, end, e) for e in key.excludes)
+        if form is None:
+            continue
+        if key.names:
+            if not key.caps:
+                name_end = end
+        elif not key.surnames or end == name_end:
+            # Exclude-only, or a surname ending where the name just found ends
+            # (hits come longest first): "Kurilla" inside "Michael Kurilla".
+            continue
+        if prefixed and form in ("exact", "possessive"):
+            form = "script"
+        hits.append((start, end, key, form))
+    return hits, excluded
+
+
+# ---------------------------------------------------------------------------
+# Resolution
+# ---------------------------------------------------------------------------
+
+# A candidate mention on normalised text: (start, end, entry, form).
+_Cand = tuple[int, int, _Entry, str]
+
+
+def _caps_ok(span: str, entry: _Entry) -> bool:
+    """Capital letters where the alias has them (acronyms, "IS" in "IS-Khorasan")."""
+    if entry.all_caps:
+        return span.upper() == span
+    if entry.caps_tokens:
+        tokens = _TOKEN.findall(span)
+        want = _TOKEN.findall(entry.alias)
+        if len(tokens) != len(want):
+            return True  # odd separators (soft hyphens...): give recall the benefit
+        return all(tokens[i].upper() == tokens[i] for i in entry.caps_tokens)
+    return True
+
+
+def _candidates(
+    hits: list[_Hit], nt: Normalized, excluded: list[tuple[int, int, _Entry]]
+) -> tuple[list[_Cand], list[_Cand]]:
+    """Expand hits into (name, surname) candidates per entity, after case and excludes."""
+    text = nt.original
+    names: list[_Cand] = []
+    surnames: list[_Cand] = []
+    for start, end, key, form in hits:
+        if key.plain:  # the common case: one entity, no capitals, no special form
+            names.append((start, end, key.names[0], form))
+            continue
+        if key.caps or (form == "stripped" and key.last_ordinary):
+            o_start, o_end = nt.span(start, end)
+            span = text[o_start:o_end]
+            if form == "stripped" and key.last_ordinary and not _last_word_capitalised(span):
+                continue
+        for entry in key.names:
+            if key.caps and (entry.all_caps or entry.caps_tokens):
+                if not _caps_ok(span, entry):
+                    continue
+                # After capitals only a lowercase "s" is a lost apostrophe ("TTPs", not "TTPS").
+                if form == "stripped" and entry.all_caps and text[o_end : o_end + 1] != "s":
+                    continue
+            names.append((start, end, entry, entry.forced_rule or form))
+        for entry in key.surnames:
+            surnames.append((start, end, entry, form))
+    if excluded:
+        names = _drop_excluded(names, excluded)
+        surnames = _drop_excluded(surnames, excluded)
+    return names, surnames
+
+
+def _last_word_capitalised(span: str) -> bool:
+    last_word = span.rsplit(None, 1)[-1].rsplit("-", 1)[-1]
+    return not last_word[:1].islower()
+
+
+class _Excluded:
+    """Exclude-phrase spans by entity, for "is this span inside one" in log time."""
+
+    def __init__(self, excluded: list[tuple[int, int, _Entry]]) -> None:
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for a, b, e in excluded:
+            spans.setdefault(e.entity_id, []).append((a, b))
+        self._starts: dict[str, list[int]] = {}
+        self._reach: dict[str, list[int]] = {}  # furthest end among spans starting so far
+        for entity_id, pairs in spans.items():
+            pairs.sort()
+            self._starts[entity_id] = [a for a, _ in pairs]
+            self._reach[entity_id] = list(accumulate((b for _, b in pairs), max))
+
+    def covers(self, entity_id: str, start: int, end: int) -> bool:
+        starts = self._starts.get(entity_id)
+        if starts is None:
+            return False
+        k = bisect_right(starts, start) - 1
+        return k >= 0 and self._reach[entity_id][k] >= end
+
+
+def _drop_excluded(cands: list[_Cand], excluded: list[tuple[int, int, _Entry]]) -> list[_Cand]:
+    """Drop candidates lying inside an exclude phrase of their own entity."""
+    index = _Excluded(excluded)
+    return [c for c in cands if not index.covers(c[2].entity_id, c[0], c[1])]
+
+
+def _span_order(c: _Cand) -> tuple[int, int]:
+    return c[0], -c[1]
+
+
+def _longest_order(c: _Cand) -> tuple[int, int]:
+    return c[0] - c[1], c[0]
+
+
+def _resolve_names(names: list[_Cand]) -> list[_Cand]:
+    """Longest match wins inside each cluster of overlapping candidates.
+
+    Most candidates overlap nothing, so clusters are found in one sweep and only
+    the rare real clusters are sorted. Identical spans (one alias shared by two
+    entities) all stay.
+    """
+    names.sort(key=_span_order)
+    kept: list[_Cand] = []
+    i, n = 0, len(names)
+    while i < n:
+        cluster_end = names[i][1]
+        j = i + 1
+        while j < n and names[j][0] < cluster_end:
+            cluster_end = max(cluster_end, names[j][1])
+            j += 1
+        if j == i + 1:
+            kept.append(names[i])
+        else:
+            taken: list[tuple[int, int]] = []
+            for c in sorted(names[i:j], key=_longest_order):
+                if all(c[1] <= a or b <= c[0] or (a, b) == (c[0], c[1]) for a, b in taken):
+                    taken.append((c[0], c[1]))
+                    kept.append(c)
+        i = j
+    kept.sort(key=_span_order)
+    return kept
+
+
+def _overlaps(starts: list[int], ends: list[int], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the sorted, non-overlapping spans."""
+    i = bisect_left(starts, end)
+    return i > 0 and ends[i - 1] > start
+
+
+def _resolve_surnames(
+    surnames: list[_Cand], names: list[_Cand], nt: Normalized, watchlist: Watchlist
+) -> list[_Cand]:
+    """Keep surnames licensed by an earlier full name, in context, not inside a longer match."""
+    full_names: dict[str, list[tuple[int, str]]] = {}
+    for start, _, entry, _ in names:  # sorted by start
+        full_names.setdefault(entry.entity_id, []).append((start, entry.alias))
+    starts = [c[0] for c in names]
+    ends = [c[1] for c in names]
+    # All entries sharing a span: the person whose full name came last before it wins.
+    by_span: dict[tuple[int, int], list[_Cand]] = {}
+    for c in surnames:
+        by_span.setdefault((c[0], c[1]), []).append(c)
+    kept: list[_Cand] = []
+    for start, end in sorted(by_span, key=lambda s: (s[0] - s[1], s[0])):
+        if _overlaps(starts, ends, start, end):
+            continue
+        best: tuple[int, _Cand, str] | None = None
+        for c in by_span[(start, end)]:
+            seen = full_names.get(c[2].entity_id)
+            i = bisect_left(seen, (start, "")) - 1 if seen else -1
+            if i >= 0 and (best is None or seen[i][0] > best[0]):
+                best = (seen[i][0], c, seen[i][1])
+        if best is None:
+            continue
+        _, c, licence = best
+        given = watchlist._given_names.get(c[2].entity_id, frozenset())
+        if not _surname_context_ok(nt, c, given):
+            continue
+        i = bisect_left(starts, start)
+        starts.insert(i, start)
+        ends.insert(i, end)
+        kept.append((start, end, _Entry(c[2].entity_id, licence, _SURNAME), "surname"))
+    return kept
+
+
+def _token_before(text: str, pos: int) -> str:
+    """The whitespace-separated token right before ``pos`` ("" across a line break)."""
+    i = pos
+    while i > 0 and text[i - 1].isspace():
+        if text[i - 1] == "\n":
+            return ""
+        i -= 1
+    if i == pos:
+        return ""  # punctuation touches the name: "(Kurilla", "al-Zawahiri"
+    j = i
+    while j > 0 and not text[j - 1].isspace():
+        j -= 1
+    return text[j:i]
+
+
+def _token_after(text: str, pos: int) -> str:
+    """The whitespace-separated token right after ``pos`` ("" if punctuation or a line break)."""
+    n = len(text)
+    i = pos
+    while i < n and text[i].isspace():
+        if text[i] == "\n":
+            return ""
+        i += 1
+    if i == pos:
+        return ""
+    j = i
+    while j < n and not text[j].isspace():
+        j += 1
+    return text[i:j]
+
+
+def _is_capitalised_word(token: str) -> bool:
+    return token.isalpha() and token[0].isupper() and not token.isupper()
+
+
+def _surname_context_ok(nt: Normalized, c: _Cand, given: frozenset[str]) -> bool:
+    """The surname checks that need the original text around the mention."""
+    text = nt.original
+    o_start, o_end = nt.span(c[0], c[1])
+    if not _last_word_capitalised(text[o_start:o_end]):
+        return False  # "the west", "laden"
+    entry, form = c[2], c[3]
+    before = _token_before(text, o_start)
+    folded_before = normalize_key(before) if before else ""
+    after = _token_after(text, o_end).rstrip(_TRAILING_PUNCT) if form == "exact" else ""
+    if folded_before in _DETERMINERS:
+        if folded_before != "the" or entry.ordinary:
+            return False
+        # "The Zawahiri strike": the article belongs to the noun after the name.
+        return after.isalpha() and after.islower() and after not in GLUE_WORDS
+    if (
+        _is_capitalised_word(before)
+        and folded_before not in ORDINARY_WORDS
+        and folded_before not in given
+    ):
+        return False  # "Husain Haqqani", "Jalaluddin Haqqani": another person
+    # "West Virginia", "West Point": an ordinary-word surname opening another name.
+    return not (entry.ordinary and after[:1].isupper())
+
+
+# ---------------------------------------------------------------------------
+# Snippets
+# ---------------------------------------------------------------------------
+
+
+def _sentence_start(text: str, pos: int, floor: int) -> int:
+    """Where the sentence holding ``pos`` starts (looking back to ``floor`` or _WINDOW)."""
+    lo = max(floor, pos - _WINDOW)
+    # One step past pos, for the lookahead after the boundary; a mention never starts
+    # with whitespace, so the boundary itself still ends by pos.
+    m = _LAST_SENTENCE_END.match(text, lo, min(len(text), pos + 1))
+    return m.end() if m and m.end() <= pos else lo
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    """Where the sentence holding ``pos`` ends, after its punctuation (or _WINDOW on)."""
+    hi = min(len(text), pos + _WINDOW)
+    m = _SENTENCE_END.search(text, pos, hi)
+    return m.end() if m else hi
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs as one space, trimmed."""
+    return " ".join(text.split())
+
+
+def _window(text: str, s0: int, s1: int, start: int, end: int) -> str:
+    """A window of the long sentence [s0, s1) centred on the mention, collapsed."""
+    budget = max(0, SNIPPET_MAX - 2 - (end - start))  # two ellipses
+    w0 = max(s0, start - budget // 2)
+    w1 = min(s1, end + budget - (start - w0))
+    w0 = max(s0, min(w0, w1 - (end - start) - budget))
+    head = "…" if w0 > s0 else ""
+    tail = "…" if w1 < s1 else ""
+    return (head + _collapse(text[w0:w1]) + tail)[:SNIPPET_MAX]
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------
+
+
+def find_mentions(text: str, watchlist: Watchlist) -> list[Mention]:
+    """Every mention of a watchlist entity in ``text``, sorted by start offset.
+
+    Pure: no I/O, no state; ``text`` is typically title + "\\n\\n" + body.
+    """
+    automaton = watchlist._automaton
+    if automaton is None or not text:
+        return []
+    nt = normalize(text)
+    hits, excluded = _scan(nt.text, automaton)
+    if not hits:
+        return []
+    names, surnames = _candidates(hits, nt, excluded)
+    names = _resolve_names(names)
+    if surnames:
+        names += _resolve_surnames(surnames, names, nt, watchlist)
+        names.sort(key=_span_order)
+    return _mentions(names, nt)
+
+
+def _mentions(cands: list[_Cand], nt: Normalized) -> list[Mention]:
+    """Mentions with original offsets and sentence snippets, in the candidates' order."""
+    text = nt.original
+    # Boundaries are looked for near each mention only: splitting the whole text
+    # into sentences costs more, even in texts dense with mentions.
+    # Sentence of the previous mention: later mentions inside it reuse its snippet,
+    # and the search for the next sentence never looks back past its end.
+    s0 = s1 = 0
+    sentence: str | None = None
+    mentions: list[Mention] = []
+    identity = nt.identity
+    for start, end, entry, form in cands:
+        o_start, o_end = (start, end) if identity else _original_span(nt, start, end)
+        if o_start >= s1 or o_end > s1:
+            if o_start >= s1:
+                s0 = _sentence_start(text, o_start, s1)
+            # else: a name across a line break ("al\nQaeda") joins the next line.
+            s1 = _sentence_end(text, o_end)
+            sentence = _collapse(text[s0:s1])
+            if len(sentence) > SNIPPET_MAX:
+                sentence = None
+        snippet = sentence if sentence is not None else _window(text, s0, s1, o_start, o_end)
+        if form != "surname" and form != "script" and entry.all_caps:
+            form = "acronym"
+        mentions.append(Mention(entry.entity_id, entry.alias, form, o_start, o_end, snippet))
+    return mentions
+
+
+def _original_span(nt: Normalized, start: int, end: int) -> tuple[int, int]:
+    o_start, o_end = nt.span(start, end)
+    text = nt.original
+    # Keep trailing combining marks (harakat, accents) with the word they sit on.
+    while o_end < len(text) and not text[o_end].isascii() and _is_mark(text[o_end]):
+        o_end += 1
+    return o_start, o_end
+
+
+def _is_mark(c: str) -> bool:
+    return unicodedata.category(c) == "Mn"
