@@ -4,7 +4,7 @@ Run from the repository root (everything talks to 127.0.0.1 only):
 
     python benchmarks/ingest.py                       # 2,000 articles, 1,000 feeds re-polled
     python benchmarks/ingest.py --quick               # 400 articles, 200 feeds
-    python benchmarks/ingest.py             # prints the results as Markdown (--write FILE saves them)
+    python benchmarks/ingest.py --write FILE          # also save the Markdown results
 
 A local site (an asyncio HTTP/1.1 server in its own process, every page rendered
 in memory beforehand, ETag / If-None-Match supported) serves ``--articles``

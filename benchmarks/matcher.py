@@ -4,7 +4,7 @@ Run from the repository root:
 
     python benchmarks/matcher.py                 # ~20 MB, 100 and 10,000 aliases
     python benchmarks/matcher.py --quick         # ~4 MB, one repeat
-    python benchmarks/matcher.py            # prints the results as Markdown (--write FILE saves them)
+    python benchmarks/matcher.py --write FILE    # also save the Markdown results
 
 Engines, all fed the same articles one at a time (as the crawler does):
 
