@@ -18,13 +18,13 @@ import html
 import threading
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socketserver import TCPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
 from scheduler.demo_stories import Story
+from scheduler.localhttp import QuietHTTPServer
 
 SECTIONS = ("World", "Asia", "Business", "Sport")
 COMMENTS = (
@@ -37,18 +37,8 @@ def _esc(value: str) -> str:
     return html.escape(value, quote=True)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietHTTPServer):
     site: DemoSite
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), slow on some hosts.
-        TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client hanging up mid-response is normal
 
 
 class _Handler(BaseHTTPRequestHandler):

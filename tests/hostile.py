@@ -20,11 +20,12 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from socketserver import TCPServer
 from types import TracebackType
 from typing import Any, Self
+
+from scheduler.localhttp import QuietHTTPServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,18 +90,8 @@ def external_entity(target: str) -> bytes:
 """.encode()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+class _Server(QuietHTTPServer):
     owner: Any
-
-    def server_bind(self) -> None:
-        TCPServer.server_bind(self)  # no reverse DNS lookup
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # resets and hang-ups are the point here
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -20,23 +20,22 @@ the watchlist matcher has realistic text to work on.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
 import re
-import socket
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socketserver import TCPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
+
+from scheduler.localhttp import QuietHTTPServer
 
 __all__ = ["SAMPLE_STORIES", "Article", "NewsSite", "RequestRecord", "ScheduledArticle"]
 
@@ -176,44 +175,8 @@ DEFAULT_COMMENTS = (
 # -------------------------------------------------------------------------- site
 
 
-class _QuietHTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that starts fast, stays silent and can drop live connections."""
-
-    daemon_threads = True
+class _QuietHTTPServer(QuietHTTPServer):
     site: NewsSite
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        self.open_connections: set[socket.socket] = set()
-        self._conn_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn); skip it
-        TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._conn_lock:
-            self.open_connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._conn_lock:
-            self.open_connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # a crawler hanging up mid-response is normal; don't print tracebacks
-        pass
-
-    def drop_connections(self) -> None:
-        """Shut down idle keep-alive connections so handler threads exit at once."""
-        with self._conn_lock:
-            conns = list(self.open_connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass

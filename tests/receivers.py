@@ -16,24 +16,23 @@ HTTP to them exactly as it would to a production mail relay or webhook endpoint.
 
 from __future__ import annotations
 
-import contextlib
 import email
 import email.policy
 import hmac
 import json
 import logging
-import socket
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socketserver import TCPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import quote, urlencode
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from scheduler.localhttp import QuietHTTPServer
 
 __all__ = ["ReceivedMail", "SmtpServer", "WebhookReceiver"]
 
@@ -331,45 +330,6 @@ class SmtpServer:
 # ------------------------------------------------------------------------ webhook
 
 
-class _QuietHTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that starts fast, stays silent and can drop live connections."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        self.open_connections: set[socket.socket] = set()
-        self._conn_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn); skip it
-        TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._conn_lock:
-            self.open_connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._conn_lock:
-            self.open_connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # a client hanging up mid-request is normal in tests; don't print tracebacks
-        pass
-
-    def drop_connections(self) -> None:
-        """Shut down idle keep-alive connections so handler threads exit at once."""
-        with self._conn_lock:
-            conns = list(self.open_connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
 class _WebhookHandler(BaseHTTPRequestHandler):
     server: _WebhookHTTPServer
     protocol_version = "HTTP/1.1"
@@ -429,7 +389,7 @@ class _WebhookHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_GET = do_DELETE = do_HEAD = _handle
 
 
-class _WebhookHTTPServer(_QuietHTTPServer):
+class _WebhookHTTPServer(QuietHTTPServer):
     receiver: WebhookReceiver
 
 
