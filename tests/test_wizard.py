@@ -10,28 +10,23 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 
 from newssite import NewsSite
 from receivers import WebhookReceiver
+from scheduler.cli import cli
 from scheduler.config import parse_config
 from scheduler.feed_check import check_feed, read_opml
-from scheduler.setup_wizard import interactive_init
 
 DEAD = "http://127.0.0.1:9/feed.xml"  # the discard port: nothing listens there
 
 
-@click.command()
-@click.argument("path", type=click.Path(path_type=Path))
-def wizard(path: Path) -> None:
-    """The wizard as `newsradar init --interactive PATH` runs it."""
-    interactive_init(path)
-
-
 def answer(path: Path, *lines: str) -> Result:
-    return CliRunner().invoke(wizard, [str(path)], input="\n".join(lines) + "\n")
+    """Run `newsradar init --interactive PATH`, typing ``lines`` at its prompts."""
+    return CliRunner().invoke(
+        cli, ["init", "--interactive", str(path)], input="\n".join(lines) + "\n"
+    )
 
 
 def write_opml(path: Path, feeds: list[tuple[str, str]]) -> Path:
