@@ -1,6 +1,7 @@
 """The dispatcher: the only sender. It empties the alert outbox through Apprise.
 
-Each due alert is rendered, sent in a worker thread (Apprise blocks) with a
+Each due alert is rendered (with the other outlets that ran its story, as they
+are when it is sent), sent in a worker thread (Apprise blocks) with a
 timeout, and marked sent; a failure is recorded with its (scrubbed) reason and
 retried later with exponential backoff and jitter, until ``max_attempts``, when
 the alert is marked ``failed`` (and ``newsradar alerts retry`` sends it again).
@@ -147,6 +148,7 @@ async def _deliver_one(
             entities,
             target.format,
             target.templates,
+            also=store.story_copies(db, alert["article_id"]),
         )
     except TemplateProblem as err:
         return _record(db, target, [alert["id"]], alert["attempts"], str(err), policy, "")
@@ -161,7 +163,13 @@ async def _deliver_digest(
     entities: Mapping[str, Any],
     policy: DeliveryPolicy,
 ) -> bool:
-    items = [(alert, json.loads(alert["entities"])) for alert in alerts]
+    items = [
+        (
+            {**alert, "also": store.story_copies(db, alert["article_id"])},
+            json.loads(alert["entities"]),
+        )
+        for alert in alerts
+    ]
     message = render_digest(items, entities, target.format)
     error = await send(target, message, policy.timeout)
     attempts = max(alert["attempts"] for alert in alerts)

@@ -1,22 +1,33 @@
 """Match stored articles against the watchlist and queue their alerts.
 
-The shell around the pure matcher: it takes the articles the matcher has not
-seen yet (new, or updated since), finds their mentions and, in one transaction
-per article, records them and one pending alert per target that must hear
-about an entity the article had not mentioned before. `rematch` is the same
-code over older articles, after a watchlist change.
+The shell around the pure matcher and the pure story grouping: it takes the
+articles the matcher has not seen yet (new, or updated since), puts each in its
+story (a copy of a text seen in the last 7 days joins that text's story, see
+alerts/stories.py), finds its mentions and, in one transaction per article,
+records them and one pending alert per target that must hear about an entity
+the *story* had not mentioned before. So the first article of a story alerts,
+its copies do not, unless they bring an entity the story had not mentioned yet:
+then one alert, for that entity. `rematch` is the same code over older articles,
+after a watchlist change.
+
+The story index lives in a `Stories` object: a service holds one for its
+lifetime (`Stories.load(db)` at start-up); otherwise `match_pending` keeps one
+per database connection, built the first time it is needed.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
+from alerts import stories as grouping
 from alerts.matcher import Mention, Watchlist, find_mentions
 from alerts.targets import Target
 from crawler import store
@@ -32,6 +43,116 @@ class MatchReport:
     matched: int = 0
     mentions: int = 0
     alerts: int = 0
+    copies: int = 0  # articles found to be copies of a story seen before
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The story an article was put in; ``copy_of`` is the indexed article it was
+    found to copy when it just joined an existing story (else None)."""
+
+    story: int
+    copy_of: grouping.Match | None = None
+
+
+def _posix(moment: str) -> float:
+    """A stored time ("2026-11-27T08:15:00Z") as POSIX seconds."""
+    return datetime.fromisoformat(moment).timestamp()
+
+
+class Stories:
+    """The story index of one database: the signatures of the articles first seen
+    in the last ``window``, in a StoryIndex, kept up to date as articles are grouped.
+
+    ``Stories.load(db)`` rebuilds it from the signatures stored in the database
+    (computing those missing: a database from before stories, or another kind of
+    signature). The object holds no connection: pass the database to each call.
+    """
+
+    def __init__(self, window: timedelta = grouping.WINDOW) -> None:
+        self.window = window
+        self.index = grouping.StoryIndex()
+        self._last_id = 0  # the newest article id read from the database
+
+    @classmethod
+    def load(cls, db: sqlite_utils.Database, window: timedelta = grouping.WINDOW) -> Stories:
+        """Rebuild the index from the database."""
+        started = time.perf_counter()
+        stories = cls(window)
+        since = store.utcnow() - window
+        signed = last = 0
+        while batch := store.unsigned_articles(db, since, grouping.KIND, after_id=last):
+            with db.atomic():
+                for row in batch:
+                    sig = grouping.signature(row["text"])
+                    size, blob = (sig.size, sig.to_bytes()) if sig else (0, b"")
+                    store.save_signature(db, row["id"], grouping.KIND, size, blob)
+            signed, last = signed + len(batch), batch[-1]["id"]
+        stories.refresh(db)
+        log.info(
+            "story index: %d articles of the last %s in %.2fs%s",
+            len(stories.index),
+            window,
+            time.perf_counter() - started,
+            f" ({signed} signatures computed)" if signed else "",
+        )
+        return stories
+
+    @classmethod
+    def of(cls, db: sqlite_utils.Database) -> Stories:
+        """The index kept for this database connection, loaded the first time."""
+        stories = _PER_CONNECTION.get(db)
+        if stories is None:
+            stories = _PER_CONNECTION[db] = cls.load(db)
+        return stories
+
+    def refresh(self, db: sqlite_utils.Database) -> None:
+        """Index the signatures stored since the last look (by anyone), and drop the
+        articles that left the window."""
+        since = store.utcnow() - self.window
+        entries = [
+            (article_id, story_id, grouping.Signature.from_bytes(minhash, shingles), _posix(seen))
+            for article_id, story_id, seen, shingles, minhash in store.story_signatures(
+                db, since, grouping.KIND, after_id=self._last_id
+            )
+        ]
+        if entries:
+            if len(entries) > 1000:  # the start-up rebuild: one merge for all
+                self.index.add_many(entries)
+            else:  # a few stored by another process since
+                for entry in entries:
+                    self.index.add(*entry)
+            self._last_id = max(self._last_id, entries[-1][0])
+        self.index.expire(since.timestamp())
+
+    def assign(self, db: sqlite_utils.Database, article: dict[str, Any]) -> Assignment:
+        """Put an article (id, text, first_seen, story_id) in its story: the story of
+        the most similar recent article, or a new one. An article already in a story
+        (updated since) stays there, its signature renewed."""
+        sig = grouping.signature(article.get("text"))
+        stored = (grouping.KIND, sig.size, sig.to_bytes()) if sig else (grouping.KIND, 0, b"")
+        article_id = article["id"]
+        best = None
+        if article.get("story_id") is None and sig is not None:
+            best = self.index.best(sig, exclude=article_id)
+        story, joined = store.assign_story(
+            db,
+            article_id,
+            story_id=best.story if best else None,
+            similarity=round(best.score, 3) if best else None,
+            signature=stored,
+        )
+        if sig is not None:
+            self.index.add(article_id, story, sig, _posix(article["first_seen"]))
+        else:
+            self.index.remove(article_id)
+        self._last_id = max(self._last_id, article_id)
+        return Assignment(story, best if joined else None)
+
+
+_PER_CONNECTION: weakref.WeakKeyDictionary[sqlite_utils.Database, Stories] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def article_text(title: str | None, text: str | None) -> str:
@@ -73,11 +194,19 @@ def _match_article(
     *,
     only: str | None = None,
     alert: bool = True,
+    story: int | None = None,
 ) -> tuple[list[Mention], int]:
     mentions = find_mentions(article_text(article["title"], article["text"]), watchlist)
     if only is not None:
         mentions = [m for m in mentions if m.entity_id == only]
-    new_entities = {m.entity_id for m in mentions} - store.matched_before(db, article["id"])
+    story = story if story is not None else article.get("story_id")
+    # What the story (every copy of it) already mentioned or alerted for; an
+    # article outside any story only counts its own.
+    if story is not None:
+        before = store.story_entities(db, story)
+    else:
+        before = store.matched_before(db, article["id"])
+    new_entities = {m.entity_id for m in mentions} - before
     alerts = _route(new_entities, watchlist, targets) if alert else {}
     queued = store.save_matches(
         db, article["id"], _rows(mentions), alerts, only=None if only is None else [only]
@@ -86,14 +215,38 @@ def _match_article(
 
 
 def match_pending(
-    db: sqlite_utils.Database, watchlist: Watchlist, targets: Sequence[Target]
+    db: sqlite_utils.Database,
+    watchlist: Watchlist,
+    targets: Sequence[Target],
+    *,
+    stories: Stories | None = None,
+    group: bool = True,
 ) -> MatchReport:
-    """Match every article not matched yet; queue alerts; return the counts."""
-    articles = matched = mentions_total = alerts_total = 0
+    """Put every article not matched yet in its story, match it and queue its alerts;
+    return the counts. ``stories``: the index the caller holds (default: the one kept
+    for this connection); ``group=False`` matches without grouping copies."""
+    articles = matched = mentions_total = alerts_total = copies = 0
+    if group:
+        stories = stories if stories is not None else Stories.of(db)
+        stories.refresh(db)
     while batch := store.unmatched_articles(db):
         for article in batch:
             articles += 1
-            mentions, queued = _match_article(db, article, watchlist, targets)
+            story = None
+            if group:
+                assignment = stories.assign(db, article)
+                story = assignment.story
+                if assignment.copy_of is not None:
+                    copies += 1
+                    log.info(
+                        "%r (%s) is a copy of story %d (%.2f like article %d)",
+                        article["title"],
+                        article["url"],
+                        assignment.story,
+                        assignment.copy_of.score,
+                        assignment.copy_of.key,
+                    )
+            mentions, queued = _match_article(db, article, watchlist, targets, story=story)
             alerts_total += queued
             if mentions:
                 matched += 1
@@ -104,7 +257,7 @@ def match_pending(
                     article["title"],
                     article["url"],
                 )
-    return MatchReport(articles, matched, mentions_total, alerts_total)
+    return MatchReport(articles, matched, mentions_total, alerts_total, copies)
 
 
 def rematch(
@@ -119,9 +272,10 @@ def rematch(
 ) -> MatchReport:
     """Run the matcher again over articles first seen since ``since`` (one
     entity's mentions only, with ``entity``). New mentions are recorded; with
-    ``alert``, alerts are queued for entities an article had not mentioned
-    before, otherwise it is a silent backfill. ``progress`` is called with the
-    number of articles done after each one."""
+    ``alert``, alerts are queued for entities an article's story had not
+    mentioned before (so a new entity in 30 copies of one story alerts once),
+    otherwise it is a silent backfill. ``progress`` is called with the number of
+    articles done after each one."""
     if entity is not None and entity not in watchlist.entities:
         raise KeyError(entity)
     articles = matched = mentions_total = alerts_total = 0
@@ -130,8 +284,11 @@ def rematch(
         for article in batch:
             last_id = article["id"]
             articles += 1
+            story = article.get("story_id")
+            if story is None and article.get("first_seen"):
+                story = Stories.of(db).assign(db, article).story
             mentions, queued = _match_article(
-                db, article, watchlist, targets, only=entity, alert=alert
+                db, article, watchlist, targets, only=entity, alert=alert, story=story
             )
             alerts_total += queued
             matched += bool(mentions)

@@ -23,6 +23,8 @@ from markupsafe import Markup, escape
 FORMATS = ("text", "markdown", "html")
 MAX_TITLE_ENTITIES = 3
 MAX_SNIPPETS_PER_ENTITY = 2
+#: Other copies of a story listed under "Also reported by"; the rest are counted.
+MAX_ALSO = 10
 KIND_ORDER = ("group", "official", "other")
 
 
@@ -189,6 +191,12 @@ def _article(row: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     }
 
 
+def _also(copies: Sequence[Mapping[str, Any]], fmt: str) -> tuple[list[dict[str, Any]], int]:
+    """The other copies of the story, as articles (at most MAX_ALSO), and how many more."""
+    shown = [_article(copy, fmt) for copy in copies[:MAX_ALSO]]
+    return shown, max(len(copies) - MAX_ALSO, 0)
+
+
 def _render(template_source: str, fmt: str, context: Mapping[str, Any]) -> str:
     try:
         return compile_template(template_source, fmt).render(**context)
@@ -207,12 +215,16 @@ def render_alert(
     entities: Mapping[str, EntityInfo],
     fmt: str = "text",
     templates: Templates = Templates(),
+    also: Sequence[Mapping[str, Any]] = (),
 ) -> Message:
     """One alert for one article: headline, outlet, time, the entities matched
-    (grouped by kind), a highlighted snippet for each, and the link.
+    (grouped by kind), a highlighted snippet for each, the link, and the other
+    outlets that ran the same story ("Also reported by", with their links).
 
     ``mentions`` are the article's mentions, each with ``entity_id``,
     ``snippet`` and ``matched`` (the words as they appear in the article).
+    ``also`` are the other articles of its story (url, source, title,
+    published or first_seen), first seen first.
     """
     ids = _sorted_ids(entity_ids, entities)
     found: list[_Entity] = []
@@ -228,10 +240,13 @@ def render_alert(
             if len(entry.snippets) == MAX_SNIPPETS_PER_ENTITY:
                 break
         found.append(entry)
+    shown, more = _also(also, fmt)
     context = {
         "article": _article(article, fmt),
         "entities": found,
         "entity_names": _entity_names(ids, entities),
+        "also": shown,
+        "also_more": more,
         "format": fmt,
     }
     return Message(
@@ -248,6 +263,14 @@ _SAMPLE_ARTICLE = {
     "published": "2026-01-01T00:00:00Z",
 }
 _SAMPLE_MENTIONS = [{"entity_id": "sample", "snippet": "A sample mention.", "matched": "sample"}]
+_SAMPLE_ALSO = [
+    {
+        "title": "Sample headline",
+        "url": "https://blog.example.org/sample-repost",
+        "source": "Sample Blog",
+        "published": "2026-01-01T01:00:00Z",
+    }
+]
 
 
 def check_templates(templates: Templates) -> None:
@@ -261,6 +284,7 @@ def check_templates(templates: Templates) -> None:
             {"sample": EntityInfo("Sample", "group")},
             fmt,
             templates,
+            _SAMPLE_ALSO,
         )
 
 
@@ -271,13 +295,16 @@ def render_digest(
 ) -> Message:
     """One message for many articles: grouped by entity, newest first in each group.
 
-    ``items`` pairs an article row (title, url, source, published, first_seen)
-    with the entity ids it was queued for.
+    ``items`` pairs an article row (title, url, source, published, first_seen,
+    and optionally ``also``: the other articles of its story) with the entity ids
+    it was queued for. Each article lists the other outlets that ran its story.
     """
-    groups: dict[str, list[dict[str, str]]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     for article, entity_ids in items:
+        entry = _article(article, fmt)
+        entry["also"], entry["also_more"] = _also(article.get("also") or (), fmt)
         for entity_id in entity_ids:
-            groups.setdefault(entity_id, []).append(_article(article, fmt))
+            groups.setdefault(entity_id, []).append(entry)
     ordered = []
     for entity_id in _sorted_ids(list(groups), entities):
         info = entities.get(entity_id, EntityInfo(entity_id, "other"))

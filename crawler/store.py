@@ -219,12 +219,44 @@ def _m005_alert_per_new_entities(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_stories(db: sqlite_utils.Database) -> None:
+    # One story, one alert: syndicated copies and near-duplicates of one text are
+    # grouped (alerts/stories.py). `copies` counts the story's articles, the first
+    # included; an article's MinHash signature is kept to rebuild the index at start-up.
+    # Every article matched so far becomes a story of its own.
+    _run_script(
+        db,
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            first_article_id INTEGER NOT NULL UNIQUE REFERENCES articles(id),
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            copies INTEGER NOT NULL DEFAULT 1
+        );
+        ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id);
+        ALTER TABLE articles ADD COLUMN story_similarity REAL;
+        CREATE INDEX idx_articles_story ON articles(story_id);
+        CREATE TABLE article_signatures (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            kind TEXT NOT NULL,
+            shingles INTEGER NOT NULL,
+            minhash BLOB NOT NULL
+        );
+        INSERT INTO stories (id, first_article_id, first_seen, last_seen, copies)
+            SELECT id, id, first_seen, first_seen, 1 FROM articles WHERE matched_at IS NOT NULL;
+        UPDATE articles SET story_id = id WHERE matched_at IS NOT NULL
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial,
     _m002_alert_messages,
     _m003_crawler,
     _m004_service,
     _m005_alert_per_new_entities,
+    _m006_stories,
 ]
 
 
@@ -386,7 +418,8 @@ def unmatched_articles(db: sqlite_utils.Database, limit: int = 500) -> list[dict
     return list(
         db.query(
             "SELECT articles.id, articles.url, articles.title, articles.text, "
-            "articles.published, articles.first_seen, sources.name AS source "
+            "articles.published, articles.first_seen, articles.story_id, "
+            "sources.name AS source "
             "FROM articles LEFT JOIN sources ON sources.id = articles.source_id "
             "WHERE matched_at IS NULL ORDER BY articles.id LIMIT ?",
             [limit],
@@ -467,7 +500,8 @@ def articles_since(
     """Stored articles first seen since ``since`` (with text), by id, after ``after_id``."""
     return list(
         db.query(
-            "SELECT id, url, title, text FROM articles WHERE first_seen >= ? AND id > ? "
+            "SELECT id, url, title, text, first_seen, story_id FROM articles "
+            "WHERE first_seen >= ? AND id > ? "
             "AND text_dropped IS NULL "
             "ORDER BY id LIMIT ?",
             [isotime(since), after_id, limit],
@@ -480,6 +514,191 @@ def count_articles_since(db: sqlite_utils.Database, since: datetime) -> int:
     return db.execute(
         "SELECT count(*) FROM articles WHERE first_seen >= ?", [isotime(since)]
     ).fetchone()[0]
+
+
+# --- stories: copies of one text grouped ----------------------------------------
+
+
+def assign_story(
+    db: sqlite_utils.Database,
+    article_id: int,
+    *,
+    story_id: int | None = None,
+    similarity: float | None = None,
+    signature: tuple[str, int, bytes] | None = None,
+) -> tuple[int, bool]:
+    """Put an article in a story, in one transaction: the existing ``story_id`` (it
+    is a copy, ``similarity`` says how close), or a new story of its own. An article
+    already in a story stays there. ``signature`` (kind, shingles, MinHash bytes;
+    empty bytes: too short to group) is stored, replacing any earlier one.
+    Returns (the story's id, whether the article just joined an existing story)."""
+    with db.atomic():
+        current, first_seen = db.execute(
+            "SELECT story_id, first_seen FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        if signature is not None:
+            save_signature(db, article_id, *signature)
+        if current is not None:
+            return current, False
+        if (
+            story_id is not None
+            and db.execute("SELECT 1 FROM stories WHERE id = ?", [story_id]).fetchone()
+        ):
+            db.execute(
+                "UPDATE articles SET story_id = ?, story_similarity = ? WHERE id = ?",
+                [story_id, similarity, article_id],
+            )
+            db.execute(
+                "UPDATE stories SET copies = copies + 1, last_seen = max(last_seen, ?) "
+                "WHERE id = ?",
+                [first_seen, story_id],
+            )
+            return story_id, True
+        cursor = db.execute(
+            "INSERT INTO stories (first_article_id, first_seen, last_seen, copies) "
+            "VALUES (?, ?, ?, 1)",
+            [article_id, first_seen, first_seen],
+        )
+        db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [cursor.lastrowid, article_id])
+        return cursor.lastrowid, False
+
+
+def story_signatures(
+    db: sqlite_utils.Database, since: datetime, kind: str, after_id: int = 0
+) -> Iterator[tuple[int, int, str, int, bytes]]:
+    """The stored signatures of ``kind`` of articles in a story, first seen since
+    ``since``, after ``after_id``, by id: (article id, story id, first seen,
+    shingles, MinHash bytes). Signatures of texts too short to group are left out."""
+    yield from db.execute(
+        "SELECT articles.id, articles.story_id, articles.first_seen, "
+        "article_signatures.shingles, article_signatures.minhash "
+        "FROM articles JOIN article_signatures ON article_signatures.article_id = articles.id "
+        "WHERE articles.first_seen >= ? AND articles.id > ? AND articles.story_id IS NOT NULL "
+        "AND article_signatures.kind = ? AND length(article_signatures.minhash) > 0 "
+        "ORDER BY articles.id",
+        [isotime(since), after_id, kind],
+    )
+
+
+def unsigned_articles(
+    db: sqlite_utils.Database, since: datetime, kind: str, after_id: int = 0, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Articles in a story, first seen since ``since``, with their text but without a
+    signature of ``kind`` (stored before stories existed, or by an older kind), by
+    id, after ``after_id``."""
+    return list(
+        db.query(
+            "SELECT articles.id, articles.story_id, articles.first_seen, articles.text "
+            "FROM articles LEFT JOIN article_signatures "
+            "ON article_signatures.article_id = articles.id "
+            "WHERE articles.first_seen >= ? AND articles.id > ? "
+            "AND articles.story_id IS NOT NULL AND articles.text IS NOT NULL "
+            "AND (article_signatures.kind IS NULL OR article_signatures.kind != ?) "
+            "ORDER BY articles.id LIMIT ?",
+            [isotime(since), after_id, kind, limit],
+        )
+    )
+
+
+def save_signature(
+    db: sqlite_utils.Database, article_id: int, kind: str, shingles: int, minhash: bytes
+) -> None:
+    """Store an article's signature (empty ``minhash``: too short to group)."""
+    db.execute(
+        "INSERT INTO article_signatures (article_id, kind, shingles, minhash) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT(article_id) DO UPDATE SET "
+        "kind = excluded.kind, shingles = excluded.shingles, minhash = excluded.minhash",
+        [article_id, kind, shingles, minhash],
+    )
+
+
+def story_entities(db: sqlite_utils.Database, story_id: int) -> set[str]:
+    """The entities any article of a story was matched or alerted for."""
+    found = {
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT entity_id FROM mentions WHERE article_id IN "
+            "(SELECT id FROM articles WHERE story_id = ?)",
+            [story_id],
+        )
+    }
+    for (entities,) in db.execute(
+        "SELECT entities FROM alerts WHERE article_id IN "
+        "(SELECT id FROM articles WHERE story_id = ?)",
+        [story_id],
+    ):
+        found.update(json.loads(entities))
+    return found
+
+
+def story_copies(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
+    """The other articles of an article's story, first seen first: id, url, title,
+    source, published, first_seen."""
+    return list(
+        db.query(
+            "SELECT articles.id, articles.url, articles.title, sources.name AS source, "
+            "articles.published, articles.first_seen "
+            "FROM articles LEFT JOIN sources ON sources.id = articles.source_id "
+            "WHERE articles.story_id = (SELECT story_id FROM articles WHERE id = ?) "
+            "AND articles.id != ? ORDER BY articles.first_seen, articles.id",
+            [article_id, article_id],
+        )
+    )
+
+
+def recent_stories(db: sqlite_utils.Database, since: datetime) -> list[dict[str, Any]]:
+    """Stories with an article that has mentions, first seen since ``since``, newest
+    first. Each: the first article's time, source, title and url, the story's id,
+    the entities any of its articles mentions, and ``copies``: its other articles
+    (time, source, title, url), first seen first. An article outside any story is
+    a story of its own (``story_id`` None)."""
+    members = db.query(
+        "SELECT articles.id, articles.story_id, articles.first_seen AS time, "
+        "sources.name AS source, articles.title, articles.url, "
+        "(SELECT group_concat(DISTINCT entity_id) FROM mentions "
+        "WHERE mentions.article_id = articles.id) AS entities, "
+        "stories.first_article_id "
+        "FROM articles LEFT JOIN sources ON sources.id = articles.source_id "
+        "LEFT JOIN stories ON stories.id = articles.story_id "
+        "WHERE articles.story_id IN (SELECT DISTINCT articles.story_id FROM articles "
+        "JOIN mentions ON mentions.article_id = articles.id WHERE articles.first_seen >= ?) "
+        "OR (articles.story_id IS NULL AND articles.first_seen >= ? "
+        "AND EXISTS (SELECT 1 FROM mentions WHERE mentions.article_id = articles.id)) "
+        "ORDER BY articles.first_seen, articles.id",
+        [isotime(since), isotime(since)],
+    )
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in members:
+        key = row["story_id"] if row["story_id"] is not None else ("article", row["id"])
+        groups.setdefault(key, []).append(row)
+    stories = []
+    for rows in groups.values():
+        head = next((r for r in rows if r["id"] == r["first_article_id"]), rows[0])
+        entities = set()
+        for row in rows:
+            entities.update((row["entities"] or "").split(",") if row["entities"] else ())
+        if not entities:
+            continue
+        stories.append(
+            {
+                "time": head["time"],
+                "source": head["source"],
+                "title": head["title"],
+                "url": head["url"],
+                "entities": sorted(entities),
+                "story_id": head["story_id"],
+                "copies": [
+                    {k: r[k] for k in ("time", "source", "title", "url")}
+                    for r in rows
+                    if r is not head
+                ],
+                "_id": head["id"],
+            }
+        )
+    stories.sort(key=lambda story: (story["time"], story["_id"]), reverse=True)
+    for story in stories:
+        del story["_id"]
+    return stories
 
 
 # --- the alert outbox ----------------------------------------------------------

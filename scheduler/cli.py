@@ -131,7 +131,8 @@ def run(config_path: Path | None, once: bool, verbose: bool, log_format: str) ->
     click.echo(
         f"{report.sources_ok}/{len(crawls)} sources polled, {new} new articles, "
         f"{report.matched.matched} matched, {report.dispatched.sent} alerts sent, "
-        f"{report.dispatched.failed} alerts to retry",
+        f"{report.dispatched.failed} alerts to retry, "
+        f"{report.matched.copies} copies of stories already seen",
         err=True,
     )
     if not crawls:
@@ -150,7 +151,8 @@ def run(config_path: Path | None, once: bool, verbose: bool, log_format: str) ->
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 def matches(config_path: Path | None, since: str, as_json: bool) -> None:
-    """List recent matches: time, source, title, entities, link."""
+    """List recent matches, one per story: time, source, title, entities, link, and
+    the other outlets that ran the same story (its copies)."""
     from crawler import store
 
     try:
@@ -158,20 +160,24 @@ def matches(config_path: Path | None, since: str, as_json: bool) -> None:
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--since") from err
     db = _open_existing_db(config_path)
-    rows = list(store.recent_matches(db, store.utcnow() - window))
+    rows = store.recent_stories(db, store.utcnow() - window)
     if as_json:
         for row in rows:
-            row["entities"] = sorted(row["entities"].split(","))
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     if not rows:
         click.echo(f"No matches in the last {since}.")
         return
     for row in rows:
-        entities = ", ".join(sorted(row["entities"].split(",")))
+        entities = ", ".join(row["entities"])
         click.echo(f"{row['time']}  {row['source'] or '-'}  [{entities}]")
         click.echo(f"    {row['title']}")
         click.echo(f"    {row['url']}")
+        if row["copies"]:
+            count = len(row["copies"])
+            click.echo(f"    also reported by {count} other{'s' if count != 1 else ''}:")
+            for copy in row["copies"]:
+                click.echo(f"      {copy['time']}  {copy['source'] or '-'}  {copy['url']}")
 
 
 @cli.command()
