@@ -107,9 +107,18 @@ def compile_template(source: str, fmt: str = "text") -> Any:
 TITLE = "{{ entity_names }}: {{ article.title }}"
 
 
+# Read once, at import: a service keeps rendering with the templates of the code it
+# runs, even when an upgrade replaces the files under it.
+_BUILTIN = {
+    (name, fmt): resources.files("alerts.templates").joinpath(f"{name}.{fmt}.j2").read_text("utf-8")
+    for name in ("alert", "digest")
+    for fmt in FORMATS
+}
+
+
 def builtin_template(name: str, fmt: str) -> str:
     """A built-in body template ("alert" or "digest") for a format, from alerts/templates/."""
-    return resources.files("alerts").joinpath(f"templates/{name}.{fmt}.j2").read_text("utf-8")
+    return _BUILTIN[(name, fmt)]
 
 
 DIGEST_TITLE = "newsradar digest: {{ count }} article{{ 's' if count != 1 }} ({{ entity_names }})"

@@ -33,6 +33,9 @@ RETRY_TIMES = 2
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control would start a local HTTP server that runs code (behind a
+# token written to disk) for every crawl: a risk, and a cost on every poll.
+REMOTE_CONTROL_ENABLED = False
 # Scrapy runs up to CONCURRENT_ITEMS tasks per callback output; the pipeline is
 # synchronous SQLite, so those tasks only cost (~100 task creations per page).
 CONCURRENT_ITEMS = 1

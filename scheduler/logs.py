@@ -22,7 +22,9 @@ QUIET = {
     "sitemap": logging.ERROR,
     "page": logging.ERROR,
     "auto": logging.ERROR,
-    "apscheduler": logging.WARNING,
+    # A job skipped because its source is still being polled is summed up by the
+    # service once a minute instead of one warning per skip.
+    "apscheduler": logging.ERROR,
     "twisted": logging.ERROR,
     "trafilatura": logging.ERROR,
     "htmldate": logging.ERROR,

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -24,7 +26,7 @@ from alerts.match import MatchReport, Stories, match_pending
 from alerts.matcher import Watchlist
 from alerts.render import Message, Templates
 from alerts.targets import Target, apprise_config_urls, console_target
-from crawler import store
+from crawler import pool, store
 from scheduler.config import Config, ConfigError, SourceConfig, cron_trigger, load_config
 from scheduler.crawl import Crawler, CrawlOutcome
 from scheduler.health import expected_silence, notice_for
@@ -37,6 +39,7 @@ UPKEEP_EVERY = timedelta(hours=1)
 SHUTDOWN_GRACE = 20.0
 MAX_JITTER = timedelta(seconds=60)
 BACKOFF_CAP = timedelta(hours=6)
+FIRST_POLL_SPREAD = timedelta(seconds=0.1)
 OPERATOR_TAG = "operator"
 
 
@@ -61,6 +64,12 @@ def targets_of(config: Config) -> list[Target]:
             # A URL's own tags in the Apprise file route it; untagged ones take the [[alert]]'s.
             targets.append(Target(url=url, tags=tags or tuple(alert.tags), **common))
     return targets
+
+
+def extraction_workers(config: Config) -> int:
+    """Extraction worker processes: ``[crawl] extract_workers``, else one per core."""
+    workers = config.crawl.extract_workers
+    return pool.default_workers() if workers is None else workers
 
 
 def delivery_policy(config: Config) -> DeliveryPolicy:
@@ -114,6 +123,9 @@ class Service:
         self._after_crawl = asyncio.Lock()
         self._polls: set[asyncio.Task[CrawlOutcome]] = set()
         self._last_upkeep: datetime | None = None
+        self._stopping = False
+        self._skipped = 0  # polls APScheduler skipped (the source still busy): logged in upkeep
+        self._new_articles = asyncio.Event()
         self._apply(config)
 
     def _apply(self, config: Config) -> None:
@@ -137,7 +149,7 @@ class Service:
         (or is stopped cleanly) so its run is recorded.
         """
         source = next((s for s in self.config.source if s.url == source_url), None)
-        if source is None:  # removed by a reload while this job was due
+        if source is None or self._stopping:  # removed by a reload, or shutting down
             return None
         task = asyncio.create_task(self._poll(source), name=f"poll {source.name}")
         self._polls.add(task)
@@ -151,7 +163,9 @@ class Service:
     async def _poll(self, source: SourceConfig) -> CrawlOutcome:
         outcome = await self.crawler.crawl(source)
         if outcome.articles_new or outcome.articles_updated:
-            await self.process()
+            # Matching and alerting happen in one background task: a poll that waited
+            # for them would count as still running and hold up its source's next poll.
+            self._new_articles.set()
         row = store.source_row(self.db, source.url)
         if row is not None and self.scheduler is not None:
             self._pace(source, row["consecutive_failures"])
@@ -187,8 +201,20 @@ class Service:
             )
         return matched, dispatched
 
+    async def _process_forever(self) -> None:
+        """Match and alert whenever polls brought something new, one pass at a time."""
+        while True:
+            await self._new_articles.wait()
+            self._new_articles.clear()
+            try:
+                await self.process()
+            except Exception:  # the next pass retries; the service must not die of it
+                log.exception("matching and alerting failed; retrying on the next poll")
+
     async def dispatch(self) -> None:
         """Send due alerts (retries included) without waiting for a crawl."""
+        if self._stopping:
+            return
         async with self._after_crawl:
             await dispatch_due(self.db, self.targets, self.watchlist.entities, self.policy)
 
@@ -236,7 +262,16 @@ class Service:
 
     async def upkeep(self) -> None:
         """Heartbeat; silent-source checks; hourly retention and database upkeep."""
+        if self._stopping:
+            return
         store.heartbeat(self.db)
+        if self._skipped:
+            log.warning(
+                "%d polls skipped since the last check: their sources were still being "
+                "polled (too many sources for their interval on this machine?)",
+                self._skipped,
+            )
+            self._skipped = 0
         for source in self.config.source:
             row = store.source_row(self.db, source.url)
             if row is not None:
@@ -266,6 +301,9 @@ class Service:
             if job.id.startswith(("source:", "digest:")) and job.id not in wanted:
                 job.remove()
         now = datetime.now().astimezone()
+        # Spread first polls (0.1 s per source, within one interval) so that a thousand
+        # sources do not fire, and stay, in one wave.
+        spread = FIRST_POLL_SPREAD * len(self.config.source)
         for source in self.config.source:
             job_id = f"source:{source.url}"
             trigger = source_trigger(self.config, source)
@@ -285,7 +323,8 @@ class Service:
                 misfire_grace_time=int(
                     max(self.config.source_interval(source).total_seconds() / 2, 1)
                 ),
-                next_run_time=now,
+                next_run_time=now
+                + random.uniform(0, 1) * min(spread, self.config.source_interval(source)),
             )
         for target in self.targets:
             if target.mode != "digest" or self.scheduler.get_job(f"digest:{target.label}"):
@@ -348,7 +387,11 @@ class Service:
             max_instances=1,
             coalesce=True,
         )
+        self.scheduler.add_listener(self._count_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         store.service_started(self.db, os.getpid(), str(self.config.path or "built-in"))
+        processor = asyncio.create_task(self._process_forever(), name="match and alert")
+        # Keep the extraction workers up between polls, not restarted for each wave.
+        pool.acquire(extraction_workers(self.config))
         self.scheduler.start()
         log.info(
             "newsradar running: %d sources, %d entities, %d alert targets, database %s",
@@ -367,16 +410,29 @@ class Service:
                 reload.clear()
                 self.reload()
         log.info("stopping: no new polls; waiting up to %gs for crawls in flight", SHUTDOWN_GRACE)
-        self.scheduler.shutdown(wait=False)
+        self._stopping = True
+        self.scheduler.pause()
+        deadline = asyncio.get_running_loop().time() + SHUTDOWN_GRACE
+        # Polls the scheduler had already started may still be arriving: wait until none runs.
+        while self._polls and asyncio.get_running_loop().time() < deadline:
+            await asyncio.wait(
+                set(self._polls), timeout=deadline - asyncio.get_running_loop().time()
+            )
         if self._polls:
-            _, pending = await asyncio.wait(set(self._polls), timeout=SHUTDOWN_GRACE)
-            if pending:
-                log.warning("aborting %d crawls still running", len(pending))
-                await self.crawler.stop()
-                await asyncio.wait(pending, timeout=5)
+            log.warning("aborting %d crawls still running", len(self._polls))
+            await self.crawler.stop()
+            await asyncio.wait(set(self._polls), timeout=5)
+        self.scheduler.shutdown(wait=False)
+        processor.cancel()
+        await asyncio.gather(processor, return_exceptions=True)
         await self.process()
+        pool.release()
         store.service_stopped(self.db)
         log.info("stopped")
+
+    def _count_skipped(self, event: JobEvent) -> None:
+        if event.job_id.startswith("source:"):
+            self._skipped += 1
 
     def close(self) -> None:
         """Release the database."""
