@@ -475,6 +475,28 @@ def write_config(
     return path
 
 
+def code_snapshot() -> dict[str, float]:
+    """Modification time of every file of the code under test (an editable install runs
+    the work tree: an edit during the run changes what is measured)."""
+    repo = Path(__file__).resolve().parents[1]
+    return {
+        str(path.relative_to(repo)): path.stat().st_mtime
+        for package in ("alerts", "crawler", "scheduler")
+        for path in sorted((repo / package).rglob("*"))
+        if path.is_file() and path.suffix in (".py", ".j2", ".toml")
+    }
+
+
+def changed_during(before: dict[str, float], since: float) -> list[str]:
+    """Files of the code under test added or modified after ``since`` (epoch seconds)."""
+    after = code_snapshot()
+    return sorted(
+        f"{name} ({dt.datetime.fromtimestamp(mtime, dt.UTC):%H:%M:%S} UTC)"
+        for name, mtime in after.items()
+        if mtime > since and before.get(name) != mtime
+    )
+
+
 def newsradar_command() -> list[str]:
     """The `newsradar` console script of this interpreter (what `pip install` made)."""
     beside = Path(sys.executable).parent / "newsradar"
@@ -691,6 +713,18 @@ def log_figures(log_path: Path) -> dict[str, int]:
     }
 
 
+def alert_failures(log_path: Path) -> list[tuple[str, int]]:
+    """The most common reasons the dispatcher gave for a failed alert."""
+    reasons: Counter[str] = Counter()
+    pattern = re.compile(r"newsradar\.dispatch: alert to .*? failed \((.*)\); retry in")
+    with log_path.open(encoding="utf-8", errors="replace") as log:
+        for line in log:
+            match = pattern.search(line)
+            if match:
+                reasons[match.group(1)] += 1
+    return reasons.most_common(3)
+
+
 # --- report ------------------------------------------------------------------------------
 
 
@@ -733,10 +767,13 @@ def render(result: dict[str, Any]) -> str:
     samples: list[Sample] = result["samples"]
     start, middle, end = result["points"]
     growth = (end.rss_mb - middle.rss_mb) / middle.rss_mb * 100
+    # The extraction pool is shut down whenever no crawl runs and started again
+    # with the next one: a growth figure means nothing across such a restart.
+    pool_steady = middle.children == end.children and bool(middle.workers_rss_mb)
     workers_growth = (
-        (end.workers_rss_mb - middle.workers_rss_mb) / middle.workers_rss_mb * 100
-        if middle.workers_rss_mb
-        else float("nan")
+        f"{(end.workers_rss_mb - middle.workers_rss_mb) / middle.workers_rss_mb * 100:+.1f}%"
+        if pool_steady
+        else "n/a (the pool was restarted in between)"
     )
     lat = result["latency"]
     lat_all = result["latency_all"]
@@ -795,6 +832,16 @@ def render(result: dict[str, Any]) -> str:
     errors = "; ".join(f"{e} (x{n})" for e, n in polls["errors"]) or "none"
     requests = ", ".join(f"{k}: {v}" for k, v in sorted(result["requests"].items()))
     logs = ", ".join(f"{k}: {v}" for k, v in result["log"].items())
+    failures = "; ".join(f"{r} (x{n})" for r, n in result["alert_failures"]) or "none"
+    changed = result["code_changed"]
+    warning = (
+        "**Warning: the code under test changed during the run** (editable install): "
+        + ", ".join(changed[:8])
+        + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+        + ". Figures after that moment measure a mix of old and new code.\n\n"
+        if changed
+        else ""
+    )
     keeps_up = polls["gap_median"] <= interval * 1.25 and polls["polls_per_s"] >= wanted_pace * 0.9
 
     def verdict(ok: bool) -> str:
@@ -804,7 +851,7 @@ def render(result: dict[str, Any]) -> str:
         f"| {label} | {value} |"
         for label, value in (
             ("memory growth middle -> end, service", f"{growth:+.1f}%"),
-            ("memory growth middle -> end, extraction workers", f"{workers_growth:+.1f}%"),
+            ("memory growth middle -> end, extraction workers", workers_growth),
             (
                 "CPU, service / workers (share of one core over the run)",
                 f"{cpu_share:.0f}% / {workers_share:.0f}%",
@@ -849,7 +896,7 @@ Command (from the repository root): `{result["command"]}`
 Machine: {machine()}
 Date: {result["date"]}
 
-World: {args.feeds} RSS 2.0 feeds on {args.hosts} loopback hosts ({hosts},
+{warning}World: {args.feeds} RSS 2.0 feeds on {args.hosts} loopback hosts ({hosts},
 one ThreadingHTTPServer each, ETag/Last-Modified, 304 when unchanged), {args.seed_per_feed}
 older entries per feed at the start (no watchlist mention), then {args.rate:g} new articles/s
 on random feeds, each page 5-15 KB of HTML mentioning {ENTITY} in its text. Config:
@@ -875,6 +922,7 @@ Runs by status: {statuses}. Run errors: {errors}.
 Alerts table: {alerts}. Articles stored: {polls["articles"]} ({origins}).
 Requests the world answered: {requests}.
 Service log: {logs}.
+Alert failures in the log: {failures}.
 
 Every minute (t in s after the service started; MB resident; in flight: polls running;
 CPU s: the service's CPU time):
@@ -908,6 +956,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
             for _ in range(args.seed_per_feed):
                 world.publish(feed.index, mention=False, when=long_ago)
         config = write_config(keep, world, receiver, args)
+        code_before = code_snapshot()
         service = newsradar_command()
         check = subprocess.run(
             [*service, "check", "-c", str(config)],
@@ -956,6 +1005,9 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
                 )
                 if point is not None:
                     samples.append(point)
+                    # Raw figures as they come, so a failed analysis loses nothing.
+                    with (keep / "samples.jsonl").open("a", encoding="utf-8") as raw:
+                        raw.write(json.dumps(point.__dict__) + "\n")
                 if tick % max(1, round(60 / SAMPLE_EVERY)) == 0 and point is not None:
                     print(
                         f"soak: t={point.t:4.0f}s rss={point.rss_mb:.0f}MB "
@@ -996,6 +1048,8 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
             "polls": poll_figures(keep / DATABASE, steady_from, ended),
             "requests": dict(world.requests),
             "log": log_figures(log_path),
+            "alert_failures": alert_failures(log_path),
+            "code_changed": changed_during(code_before, began),
             "exit_code": code,
             "stop_seconds": stop_seconds,
             "directory": keep,

@@ -97,8 +97,12 @@ def time_once(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, i
     return time.perf_counter() - started, completed.returncode
 
 
-def heavy_imports(argv: list[str], env: dict[str, str], cwd: Path) -> list[str]:
-    """Which of the HEAVY packages the command imports (from ``-X importtime``)."""
+def import_profile(
+    argv: list[str], env: dict[str, str], cwd: Path
+) -> tuple[list[str], list[tuple[str, float]]]:
+    """From ``-X importtime``: which of the HEAVY packages the command imports, and
+    its four costliest imports one level down (what newsradar's own top-level
+    modules import: name, cumulative ms)."""
     completed = subprocess.run(
         argv,
         capture_output=True,
@@ -109,12 +113,25 @@ def heavy_imports(argv: list[str], env: dict[str, str], cwd: Path) -> list[str]:
         check=False,
     )
     loaded = set()
+    top: list[tuple[str, float]] = []
     for line in completed.stderr.splitlines():
-        if line.startswith("import time:"):
-            name = line.rsplit("|", 1)[-1].strip()
-            if name.split(".")[0] in HEAVY:
-                loaded.add(name.split(".")[0])
-    return sorted(loaded)
+        fields = line.removeprefix("import time:").split("|")
+        if (
+            not line.startswith("import time:")
+            or len(fields) != 3
+            or not fields[1].strip().isdigit()
+        ):
+            continue  # the header line
+        name = fields[2].strip()
+        if name.split(".")[0] in HEAVY:
+            loaded.add(name.split(".")[0])
+        # Nesting shows as two more spaces of indent: a top-level import has one,
+        # what it imports three.
+        indent = len(fields[2]) - len(fields[2].lstrip(" "))
+        if indent == 3:
+            top.append((name, int(fields[1]) / 1000))
+    top.sort(key=lambda item: -item[1])
+    return sorted(loaded), top[:4]
 
 
 def machine() -> str:
@@ -235,11 +252,13 @@ def main(argv: list[str] | None = None) -> int:
                     command.codes.add(code)
         notes = []
         for command in commands[2:4]:
-            loaded = heavy_imports(command.argv, env, directory)
+            loaded, top = import_profile(command.argv, env, directory)
+            absent = [name for name in HEAVY if name not in loaded]
+            costliest = ", ".join(f"{name} {ms:.0f} ms" for name, ms in top)
             notes.append(
-                f"- `{command.shown}` imports "
-                + (", ".join(loaded) if loaded else "none")
-                + f" of {', '.join(HEAVY)} (`-X importtime`)."
+                f"- `{command.shown}` loads {', '.join(loaded) or 'none'} of the heavy "
+                f"packages (not: {', '.join(absent) or '-'}); costliest imports below its own "
+                f"modules (`-X importtime`, cumulative): {costliest}."
             )
     shown = ["python", "benchmarks/startup.py", *(argv if argv is not None else sys.argv[1:])]
     report = render(commands, args.runs, shlex.join(shown), notes)
