@@ -19,12 +19,11 @@ import threading
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
 from scheduler.demo_stories import Story
-from scheduler.localhttp import QuietHTTPServer
+from scheduler.localhttp import QuietHTTPServer, ServedHTTP
 
 SECTIONS = ("World", "Asia", "Business", "Sport")
 COMMENTS = (
@@ -58,52 +57,24 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the demo's output is the alerts, not an access log
 
 
-class DemoSite:
+class DemoSite(ServedHTTP):
     """One fictional outlet on 127.0.0.1, serving the stories published so far."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.port = 0
         self._lock = threading.Lock()
         self._stories: list[tuple[Story, datetime]] = []  # oldest first
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     def start(self) -> Self:
         """Bind an ephemeral port on 127.0.0.1 and serve from a daemon thread."""
         server = _Server(("127.0.0.1", 0), _Handler)
         server.site = self
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"demo-site-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(server, "demo-site")
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._unserve()
 
     @property
     def base_url(self) -> str:

@@ -13,11 +13,12 @@ import re
 import socket
 from collections.abc import Callable
 from email.message import EmailMessage
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlencode
 
 from aiosmtpd.controller import Controller
+
+from scheduler.localhttp import Running
 
 SENDER = "newsradar-demo@example.org"
 RECIPIENT = "analyst@example.org"
@@ -42,7 +43,7 @@ def _plain_text(message: EmailMessage) -> str:
     return "\n".join(lines[:BODY_LINES] + ([f"[... {more} more lines]"] if more > 0 else []))
 
 
-class MailCatcher:
+class MailCatcher(Running):
     """An SMTP server on 127.0.0.1 that prints (through ``echo``) and counts each mail."""
 
     def __init__(self, echo: Callable[[str], Any]) -> None:
@@ -78,17 +79,6 @@ class MailCatcher:
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def apprise_url(self) -> str:

@@ -7,7 +7,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
-from typing import Any
+from typing import Any, Self
 
 
 class QuietHTTPServer(ThreadingHTTPServer):
@@ -47,3 +47,52 @@ class QuietHTTPServer(ThreadingHTTPServer):
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+
+
+class Running:
+    """``with server:`` starts and stops it: subclasses define ``start()`` and ``stop()``."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class ServedHTTP(Running):
+    """Something that serves HTTP on a loopback address from a daemon thread."""
+
+    port: int = 0
+    _server: QuietHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    def _serve(self, server: QuietHTTPServer, name: str) -> None:
+        """Serve ``server`` in the background; ``self.port`` is its port."""
+        self._server = server
+        self.port = server.server_address[1]
+        # poll_interval: shutdown() waits up to one poll interval, keep it short
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{name}-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _unserve(self) -> None:
+        """Stop serving, drop open connections, close the socket (idempotent)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.drop_connections()
+        server.server_close()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=5)

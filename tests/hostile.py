@@ -22,10 +22,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
-from scheduler.localhttp import QuietHTTPServer
+from scheduler.localhttp import QuietHTTPServer, ServedHTTP
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,16 +130,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-class _BaseServer:
+class _BaseServer(ServedHTTP):
     """A threaded HTTP server on ``host`` that logs (method, path) of each request."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
-        self.port = 0
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     def _record(self, method: str, path: str) -> None:
@@ -158,29 +154,17 @@ class _BaseServer:
         """The absolute URL of ``path`` on this server."""
         return self.base_url + path
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
+        """Serve on an ephemeral port of ``host`` from a daemon thread."""
         server = _Server((self.host, 0), _Handler)
         server.owner = self
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._serve(server, "hostile")
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Release handlers that are stalling on purpose, then stop serving."""
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._unserve()
 
 
 class CanaryServer(_BaseServer):

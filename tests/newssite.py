@@ -31,11 +31,10 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from scheduler.localhttp import QuietHTTPServer
+from scheduler.localhttp import QuietHTTPServer, ServedHTTP
 
 __all__ = ["SAMPLE_STORIES", "Article", "NewsSite", "RequestRecord", "ScheduledArticle"]
 
@@ -241,7 +240,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
         self._serve(with_body=False)
 
 
-class NewsSite:
+class NewsSite(ServedHTTP):
     """A threaded local news website with RSS and Atom feeds.
 
     Articles become visible through :meth:`publish` (now), :meth:`publish_sample`
@@ -256,7 +255,6 @@ class NewsSite:
         self.name = name
         self.host = host
         self.feed_limit = feed_limit
-        self.port = 0
         self._lock = threading.RLock()
         self._articles: dict[str, tuple[int, Article]] = {}  # slug -> (sequence, article)
         self._seq = 0
@@ -266,8 +264,6 @@ class NewsSite:
         self.archive_size = 0  # old URLs listed in /sitemaps/archive.xml
         self._log: list[RequestRecord] = []
         self._scheduled: list[ScheduledArticle] = []
-        self._server: _QuietHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle
 
@@ -277,16 +273,7 @@ class NewsSite:
             raise RuntimeError("NewsSite already started")
         server = _QuietHTTPServer((self.host, 0), _SiteHandler)
         server.site = self
-        self.port = server.server_address[1]
-        self._server = server
-        # poll_interval: shutdown() waits up to one poll interval, keep it short
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"newssite-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(server, "newssite")
         return self
 
     def stop(self) -> None:
@@ -295,26 +282,7 @@ class NewsSite:
             scheduled, self._scheduled = self._scheduled, []
         for item in scheduled:
             item.cancel()
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.drop_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._unserve()
 
     # -- addresses
 

@@ -25,14 +25,13 @@ import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import quote, urlencode
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from scheduler.localhttp import QuietHTTPServer
+from scheduler.localhttp import QuietHTTPServer, Running, ServedHTTP
 
 __all__ = ["ReceivedMail", "SmtpServer", "WebhookReceiver"]
 
@@ -142,7 +141,7 @@ class _EphemeralController(Controller):
         super()._trigger_server()
 
 
-class SmtpServer:
+class SmtpServer(Running):
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that requires AUTH LOGIN or PLAIN.
 
     Credentials are checked against ``user``/``password``; a session that has not
@@ -192,17 +191,6 @@ class SmtpServer:
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- what was received
 
@@ -393,7 +381,7 @@ class _WebhookHTTPServer(QuietHTTPServer):
     receiver: WebhookReceiver
 
 
-class WebhookReceiver:
+class WebhookReceiver(ServedHTTP):
     """A real HTTP endpoint on 127.0.0.1 that records every request it gets.
 
     Each entry of :attr:`requests` is a dict with ``method``, ``path`` (including any
@@ -404,13 +392,10 @@ class WebhookReceiver:
 
     def __init__(self, host: str = "127.0.0.1", path: str = "/hook") -> None:
         self.host = host
-        self.port = 0
         self.path = path if path.startswith("/") else "/" + path
         self._lock = threading.Condition()
         self._requests: list[dict[str, Any]] = []
         self._failure: tuple[int, int | None] | None = None
-        self._server: _WebhookHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle
 
@@ -420,40 +405,12 @@ class WebhookReceiver:
             raise RuntimeError("WebhookReceiver already started")
         server = _WebhookHTTPServer((self.host, 0), _WebhookHandler)
         server.receiver = self
-        self.port = server.server_address[1]
-        # poll_interval: shutdown() waits up to one poll interval, keep it short
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"webhook-{self.port}",
-            daemon=True,
-        )
-        self._server = server
-        self._thread.start()
+        self._serve(server, "webhook")
         return self
 
     def stop(self) -> None:
         """Stop serving, close open connections and the listening socket (idempotent)."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.drop_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._unserve()
 
     # -- addresses
 
