@@ -6,33 +6,18 @@ import dataclasses
 import random
 import re
 import threading
-import tomllib
-from pathlib import Path
 
 import pytest
 
 from alerts.matcher import RULES, Mention, Watchlist, find_mentions
 from alerts.normalize import fold_char, normalize
 from alerts.watchlist import Entity
-
-CONFIG = Path(__file__).resolve().parents[1] / "scheduler" / "newsradar.toml"
+from scheduler.config import default_config_text, parse_config
 
 
 def load_starter() -> list[Entity]:
-    """The [[entity]] tables of the starter configuration."""
-    with CONFIG.open("rb") as fh:
-        tables = tomllib.load(fh)["entity"]
-    return [
-        Entity(
-            id=t["id"],
-            name=t["name"],
-            kind=t.get("kind", "other"),
-            aliases=tuple(t.get("aliases", ())),
-            exclude=tuple(t.get("exclude", ())),
-            tags=tuple(t.get("tags", ())),
-        )
-        for t in tables
-    ]
+    """The watchlist of the built-in (starter) configuration."""
+    return parse_config(default_config_text()).entities()
 
 
 STARTER = Watchlist.compile(load_starter())

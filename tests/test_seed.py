@@ -6,7 +6,6 @@ without it these tests skip. Every count below was checked by reading the text.
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -14,25 +13,14 @@ import pytest
 
 from alerts.matcher import Mention, Watchlist, find_mentions
 from alerts.watchlist import Entity
+from scheduler.config import default_config_text, parse_config
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_faa72e42c67dfc2a.txt"
 
 
 def load_starter() -> list[Entity]:
-    with (ROOT / "scheduler" / "newsradar.toml").open("rb") as fh:
-        tables = tomllib.load(fh)["entity"]
-    return [
-        Entity(
-            id=t["id"],
-            name=t["name"],
-            kind=t.get("kind", "other"),
-            aliases=tuple(t.get("aliases", ())),
-            exclude=tuple(t.get("exclude", ())),
-            tags=tuple(t.get("tags", ())),
-        )
-        for t in tables
-    ]
+    """The watchlist of the built-in (starter) configuration."""
+    return parse_config(default_config_text()).entities()
 
 
 @pytest.fixture(scope="module")
