@@ -101,12 +101,6 @@ def smtp() -> Iterator[SmtpServer]:
         yield server
 
 
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as receiver:
-        yield receiver
-
-
 # ------------------------------------------------------------------ news site
 
 
