@@ -36,8 +36,6 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
-import os
-import platform
 import random
 import subprocess
 import sys
@@ -47,6 +45,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from machine import describe
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -374,18 +374,6 @@ def _child(mode: str, base: str, args: argparse.Namespace, extra: list[str]) -> 
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
@@ -462,7 +450,7 @@ def render(results: dict[str, Any], args: argparse.Namespace, command: str) -> s
     return f"""# Ingest benchmark
 
 Command: `{command}`
-Machine: {machine()}
+Machine: {describe()}
 Date: {dt.date.today().isoformat()}
 
 {args.articles} generated article pages (~65 KB each) behind {args.feeds} RSS feeds on a

@@ -25,11 +25,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +35,8 @@ from pathlib import Path
 import ahocorasick
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from machine import describe
 
 from alerts.matcher import Watchlist, find_mentions
 from alerts.watchlist import Entity
@@ -284,22 +283,6 @@ def measure(
     return size / 1e6, time.process_time() - t0, hits
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        nproc = str(os.cpu_count())
-    return f"{nproc} CPUs (`nproc`), {cpu}, Python {platform.python_version()}, {platform.system()}"
-
-
 Row = tuple[str, str, int, float, float, int, str]  # corpus, engine, aliases, MB, MB/s, hits, note
 
 FLOOR = "floor: pyahocorasick + boundary check"
@@ -433,7 +416,7 @@ def document(
     )
     return f"""## Entity matcher throughput
 
-Measured {today} on {machine()}.
+Measured {today} on {describe()}.
 
 Command (from the repository root): `{command}`
 

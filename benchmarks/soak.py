@@ -33,8 +33,6 @@ import datetime as dt
 import hashlib
 import html
 import json
-import os
-import platform
 import random
 import re
 import shlex
@@ -56,6 +54,7 @@ from socketserver import TCPServer
 from typing import Any
 
 import psutil
+from machine import describe
 
 FEED_ITEMS = 20  # entries a feed lists, newest first (as most CMSs do)
 ENTITY = "Taliban"
@@ -728,21 +727,6 @@ def alert_failures(log_path: Path) -> list[tuple[str, int]]:
 # --- report ------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    """nproc, CPU model, Python, RAM, OS: what the numbers depend on."""
-    cpu = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    ram = psutil.virtual_memory().total / 2**30
-    return (
-        f"{os.cpu_count()} CPUs (`nproc`), {cpu}, {ram:.1f} GiB RAM, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
-
-
 def _nearest(samples: list[Sample], t: float) -> Sample:
     return min(samples, key=lambda s: abs(s.t - t))
 
@@ -893,7 +877,7 @@ def render(result: dict[str, Any]) -> str:
     return f"""## Soak: `newsradar run`, {title}
 
 Command (from the repository root): `{result["command"]}`
-Machine: {machine()}
+Machine: {describe()}
 Date: {result["date"]}
 
 {warning}World: {args.feeds} RSS 2.0 feeds on {args.hosts} loopback hosts ({hosts},

@@ -26,10 +26,8 @@ The target: both newsradar commands start in under half a second (median).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
-import platform
 import shlex
 import shutil
 import statistics
@@ -39,6 +37,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from machine import describe
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 0.5
@@ -134,26 +134,6 @@ def import_profile(
     return sorted(loaded), top[:4]
 
 
-def machine() -> str:
-    """nproc, CPU model, RAM, Python, OS: what start-up time depends on."""
-    cpu = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    ram = ""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = f", {int(line.split()[1]) / 2**20:.1f} GiB RAM"
-                break
-    return (
-        f"{os.cpu_count()} CPUs (`nproc`), {cpu}{ram}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
 def render(commands: list[Command], runs: int, command_line: str, notes: list[str]) -> str:
     """The Markdown report."""
     floor = statistics.median(commands[0].times or [])
@@ -181,7 +161,7 @@ def render(commands: list[Command], runs: int, command_line: str, notes: list[st
     return f"""## Start-up time of the `newsradar` command
 
 Command (from the repository root): `{command_line}`
-Machine: {machine()}
+Machine: {describe()}
 Date: {dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 Wall time from spawn to exit of a fresh process (subprocess, output discarded),

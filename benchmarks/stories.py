@@ -36,10 +36,8 @@ import argparse
 import datetime as dt
 import gc
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "stories"))
 
 from corpus import Doc, labelled_pairs, load  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/, the script's own folder)
 
 from alerts import stories  # noqa: E402
 from alerts.stories import Signature, StoryIndex, signature  # noqa: E402
@@ -534,23 +533,10 @@ def cost(out: list[str], n: int, new: int) -> None:
 
 
 def machine() -> str:
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        cpu = platform.processor() or "unknown CPU"
     import datasketch
 
     version = getattr(datasketch, "__version__", "?")
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return (
-        f"nproc {nproc}, "
-        f"{cpu}, Python {platform.python_version()}, numpy {np.__version__}, "
-        f"datasketch {version}, {platform.system()} {platform.release()}"
-    )
+    return describe(f"numpy {np.__version__}", f"datasketch {version}")
 
 
 def main() -> None:

@@ -1,0 +1,30 @@
+"""What a benchmark's numbers depend on, in one line for its report."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def _first_field(path: str, key: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def describe(*extra: str) -> str:
+    """nproc, CPU model, RAM, Python and OS (and ``extra`` versions), e.g.
+    "2 CPUs (`nproc`), AMD EPYC, 23.5 GiB RAM, Python 3.11.7, Linux 6.1"."""
+    cpu = _first_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown CPU"
+    parts = [f"{os.cpu_count()} CPUs (`nproc`)", cpu]
+    memory = _first_field("/proc/meminfo", "MemTotal")
+    if memory:
+        parts.append(f"{int(memory.split()[0]) / 2**20:.1f} GiB RAM")
+    parts += [f"Python {platform.python_version()}", *extra]
+    parts.append(f"{platform.system()} {platform.release()}")
+    return ", ".join(parts)
