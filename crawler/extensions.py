@@ -21,8 +21,7 @@ class ExtractionPool:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPool:
-        workers = crawler.settings.get("NEWSRADAR_EXTRACT_WORKERS")
-        extension = cls(pool.default_workers() if workers in (None, "") else int(workers))
+        extension = cls(pool.worker_count(crawler.settings.get("NEWSRADAR_EXTRACT_WORKERS")))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

@@ -29,9 +29,12 @@ _workers = 0
 _users = 0
 
 
-def default_workers() -> int:
-    """One extraction worker per core."""
-    return os.cpu_count() or 1
+def worker_count(setting: int | str | None) -> int:
+    """Extraction workers for a setting: the number given (0: none, extract
+    in-process), else one per core."""
+    if setting in (None, ""):
+        return os.cpu_count() or 1
+    return int(setting)
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -66,12 +66,6 @@ def targets_of(config: Config) -> list[Target]:
     return targets
 
 
-def extraction_workers(config: Config) -> int:
-    """Extraction worker processes: ``[crawl] extract_workers``, else one per core."""
-    workers = config.crawl.extract_workers
-    return pool.default_workers() if workers is None else workers
-
-
 def delivery_policy(config: Config) -> DeliveryPolicy:
     """The dispatcher's retry policy from ``[delivery]``."""
     delivery = config.delivery
@@ -391,7 +385,7 @@ class Service:
         store.service_started(self.db, os.getpid(), str(self.config.path or "built-in"))
         processor = asyncio.create_task(self._process_forever(), name="match and alert")
         # Keep the extraction workers up between polls, not restarted for each wave.
-        pool.acquire(extraction_workers(self.config))
+        pool.acquire(pool.worker_count(self.config.crawl.extract_workers))
         self.scheduler.start()
         log.info(
             "newsradar running: %d sources, %d entities, %d alert targets, database %s",
