@@ -817,25 +817,7 @@ def alert_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
-def pending_count(db: sqlite_utils.Database) -> int:
-    """How many alerts wait to be sent."""
-    return db.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()[0]
-
-
 # --- reading matches -----------------------------------------------------------
-
-
-def recent_matches(db: sqlite_utils.Database, since: datetime) -> Iterator[dict[str, Any]]:
-    """Articles with mentions first seen since ``since``, newest first, with their entities."""
-    yield from db.query(
-        "SELECT articles.first_seen AS time, sources.name AS source, articles.title, "
-        "articles.url, group_concat(DISTINCT mentions.entity_id) AS entities "
-        "FROM articles JOIN mentions ON mentions.article_id = articles.id "
-        "LEFT JOIN sources ON sources.id = articles.source_id "
-        "WHERE articles.first_seen >= ? "
-        "GROUP BY articles.id ORDER BY articles.first_seen DESC, articles.id DESC",
-        [isotime(since)],
-    )
 
 
 # --- crawler state: discovery, validators, article identity and updates ---------

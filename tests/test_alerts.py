@@ -247,7 +247,7 @@ def test_rate_limit_folds_the_rest_into_a_digest(db, webhook: WebhookReceiver) -
     add_article(db, "s5", "Taliban story 5", "The Taliban said.")
     match_pending(db, WATCHLIST, [target])
     assert dispatch(db, [target]).sent == 0
-    assert store.pending_count(db) == 1
+    assert store.status_figures(db)["alerts_pending"] == 1
 
 
 # --- failures, retries and giving up -----------------------------------------------------

@@ -98,7 +98,7 @@ def test_failed_attempts_are_retried_later_then_sent(db) -> None:
     store.mark_sent(db, [alert["id"]])
     row = db["alerts"].get(alert["id"])
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 2, None)
-    assert store.pending_count(db) == 0
+    assert store.status_figures(db)["alerts_pending"] == 0
 
 
 def test_runs_record_source_health(db) -> None:
