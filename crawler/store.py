@@ -817,9 +817,6 @@ def alert_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
-# --- reading matches -----------------------------------------------------------
-
-
 # --- crawler state: discovery, validators, article identity and updates ---------
 
 
