@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Self
 
-from scheduler.localhttp import QuietHTTPServer, ServedHTTP
+from scheduler.demo.localhttp import QuietHTTPServer, ServedHTTP
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from scheduler.localhttp import QuietHTTPServer, ServedHTTP
+from scheduler.demo.localhttp import QuietHTTPServer, ServedHTTP
 
 __all__ = ["SAMPLE_STORIES", "Article", "NewsSite", "RequestRecord", "ScheduledArticle"]
 

@@ -31,7 +31,7 @@ from urllib.parse import quote, urlencode
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from scheduler.localhttp import QuietHTTPServer, Running, ServedHTTP
+from scheduler.demo.localhttp import QuietHTTPServer, Running, ServedHTTP
 
 __all__ = ["ReceivedMail", "SmtpServer", "WebhookReceiver"]
 

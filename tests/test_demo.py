@@ -10,8 +10,8 @@ from alerts.matcher import Watchlist, find_mentions
 from conftest import newsradar
 from crawler import store
 from scheduler.config import default_config_text, parse_config
-from scheduler.demo import demo_config_text, publish_times
-from scheduler.demo_stories import STORIES
+from scheduler.demo.run import demo_config_text, publish_times
+from scheduler.demo.stories import STORIES
 
 BUILTIN = parse_config(default_config_text())
 

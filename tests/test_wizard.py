@@ -17,7 +17,7 @@ from newssite import NewsSite
 from receivers import WebhookReceiver
 from scheduler.cli import cli
 from scheduler.config import parse_config
-from scheduler.feed_check import check_feed, read_opml
+from scheduler.onboarding.feed_check import check_feed, read_opml
 
 DEAD = "http://127.0.0.1:9/feed.xml"  # the discard port: nothing listens there
 

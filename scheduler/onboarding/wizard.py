@@ -18,8 +18,8 @@ from typing import Any
 
 import click
 
-from scheduler import toml_text
-from scheduler.feed_check import check_feed, read_opml
+from scheduler.onboarding import toml_text
+from scheduler.onboarding.feed_check import check_feed, read_opml
 
 MAX_FEEDS = 500
 MAX_ANSWERS = 1000  # prompts per question, at most: every loop ends

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from aiosmtpd.controller import Controller
 
-from scheduler.localhttp import Running
+from scheduler.demo.localhttp import Running
 
 SENDER = "newsradar-demo@example.org"
 RECIPIENT = "analyst@example.org"

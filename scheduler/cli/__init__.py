@@ -56,7 +56,7 @@ def cli() -> None:
 def init(path: Path, force: bool, interactive: bool) -> None:
     """Write a commented starter config to PATH (default ./newsradar.toml)."""
     if interactive:
-        from scheduler.setup_wizard import interactive_init
+        from scheduler.onboarding.wizard import interactive_init
 
         if force:
             path.unlink(missing_ok=True)
@@ -382,7 +382,7 @@ def demo(duration: float, db_path: Path | None, smtp: bool, verbose: bool) -> No
     Two fictional news sites on 127.0.0.1 publish sample stories while the real
     service polls them, matches the built-in watchlist and prints each alert.
     """
-    from scheduler.demo import DemoError, run_demo, summary_text
+    from scheduler.demo.run import DemoError, run_demo, summary_text
 
     try:
         result = run_demo(
@@ -498,6 +498,6 @@ def main() -> None:
     cli()
 
 
-from scheduler.sources_cli import sources  # noqa: E402  (the `sources` command group)
+from scheduler.cli.sources import sources  # noqa: E402  (the `sources` command group)
 
 cli.add_command(sources)

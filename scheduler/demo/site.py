@@ -22,8 +22,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Self
 from urllib.parse import urlsplit
 
-from scheduler.demo_stories import Story
-from scheduler.localhttp import QuietHTTPServer, ServedHTTP
+from scheduler.demo.localhttp import QuietHTTPServer, ServedHTTP
+from scheduler.demo.stories import Story
 
 SECTIONS = ("World", "Asia", "Business", "Sport")
 COMMENTS = (
