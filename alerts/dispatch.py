@@ -51,6 +51,28 @@ class DeliveryPolicy:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """How sending one message went: ``ok``, or the (scrubbed) ``reason`` it was not sent."""
+
+    ok: bool
+    reason: str | None = None
+
+    @classmethod
+    def failed(cls, reason: str) -> Delivery:
+        """A message not delivered, and why."""
+        return cls(False, reason)
+
+
+DELIVERED = Delivery(True)
+
+TEST_MESSAGE = Message(
+    title="newsradar test message",
+    body="If you can read this, newsradar can reach this target.",
+    format="text",
+)
+
+
+@dataclass(frozen=True)
 class DispatchReport:
     """What one dispatch pass did."""
 
@@ -58,11 +80,11 @@ class DispatchReport:
     failed: int = 0
 
 
-def _send(target: Target, message: Message, timeout: float) -> str | None:
-    """Send one message; return None when delivered, else the reason (scrubbed)."""
+def _send(target: Target, message: Message, timeout: float) -> Delivery:
+    """Send one message (blocking); whether it was delivered, else why not (scrubbed)."""
     sender = apprise.Apprise()  # a fresh one: a reused email sender throttles itself
     if not sender.add(target.url):
-        return "the target URL is not valid"
+        return Delivery.failed("the target URL is not valid")
     problems: list[str] = []
 
     def collect(entry: Any, _service: Any) -> None:
@@ -78,24 +100,33 @@ def _send(target: Target, message: Message, timeout: float) -> str | None:
         log_level=logging.WARNING,
     )
     if result:
-        return None
+        return DELIVERED
     if result.status == AppriseResultStatus.NOMATCH:
         # No service matched: must never pass silently as sent.
-        return "no target answered (nothing was sent)"
+        return Delivery.failed("no target answered (nothing was sent)")
     if result.status == AppriseResultStatus.TIMEOUT:
-        return f"no answer within {timeout:g}s"
-    return target.scrub("; ".join(problems[-2:]) or "delivery failed")[:500]
+        return Delivery.failed(f"no answer within {timeout:g}s")
+    return Delivery.failed(target.scrub("; ".join(problems[-2:]) or "delivery failed")[:500])
 
 
-async def send(target: Target, message: Message, timeout: float) -> str | None:
-    """Send off the event loop, bounded in time; None when delivered, else why not."""
+async def send(target: Target, message: Message, timeout: float) -> Delivery:
+    """Send off the event loop, bounded in time; whether it was delivered, else why not."""
     try:
         # Apprise bounds the send itself; the outer bound is a backstop.
         return await asyncio.wait_for(
             asyncio.to_thread(_send, target, message, timeout), timeout + 5
         )
     except TimeoutError:
-        return f"no answer within {timeout:g}s"
+        return Delivery.failed(f"no answer within {timeout:g}s")
+
+
+def send_test_messages(targets: Sequence[Target], timeout: float) -> list[Delivery]:
+    """Send TEST_MESSAGE to each target at once (outside any event loop); each outcome."""
+
+    async def send_all() -> list[Delivery]:
+        return await asyncio.gather(*(send(t, TEST_MESSAGE, timeout) for t in targets))
+
+    return asyncio.run(send_all())
 
 
 def _mentions(db: sqlite_utils.Database, alert: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -111,14 +142,15 @@ def _record(
     target: Target,
     alert_ids: Sequence[int],
     attempts: int,
-    error: str | None,
+    delivery: Delivery,
     policy: DeliveryPolicy,
     title: str,
 ) -> bool:
-    if error is None:
+    if delivery.ok:
         store.mark_sent(db, alert_ids)
         log.info("alert sent to %s: %s", target.label, title)
         return True
+    error = delivery.reason or "delivery failed"
     give_up = attempts + 1 >= policy.max_attempts
     retry_in = None if give_up else policy.backoff(attempts + 1)
     store.mark_attempt_failed(db, alert_ids, error, retry_in)
@@ -151,9 +183,10 @@ async def _deliver_one(
             also=store.story_copies(db, alert["article_id"]),
         )
     except TemplateProblem as err:
-        return _record(db, target, [alert["id"]], alert["attempts"], str(err), policy, "")
-    error = await send(target, message, policy.timeout)
-    return _record(db, target, [alert["id"]], alert["attempts"], error, policy, message.title)
+        failed = Delivery.failed(str(err))
+        return _record(db, target, [alert["id"]], alert["attempts"], failed, policy, "")
+    delivery = await send(target, message, policy.timeout)
+    return _record(db, target, [alert["id"]], alert["attempts"], delivery, policy, message.title)
 
 
 async def _deliver_digest(
@@ -171,10 +204,10 @@ async def _deliver_digest(
         for alert in alerts
     ]
     message = render_digest(items, entities, target.format)
-    error = await send(target, message, policy.timeout)
+    delivery = await send(target, message, policy.timeout)
     attempts = max(alert["attempts"] for alert in alerts)
     ids = [alert["id"] for alert in alerts]
-    return _record(db, target, ids, attempts, error, policy, message.title)
+    return _record(db, target, ids, attempts, delivery, policy, message.title)
 
 
 async def _dispatch_target(

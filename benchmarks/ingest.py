@@ -16,7 +16,7 @@ scripts, JSON-LD, ad slots, figures, teasers, comments and a footer around
 * floor: Scrapy with its default settings fetching the same article pages and
   calling trafilatura exactly as newsradar does, and nothing else (no feeds, no
   storage, no matching), all in one process;
-* ingest: newsradar's own crawl of the feeds (`Crawler.crawl` per source, as the
+* ingest: newsradar's own crawl of the feeds (`CrawlRunner.crawl` per source, as the
   service runs it: fetch, extract in the process pool, store in SQLite), then the
   matcher over every new article, with extraction workers = cores and = 0
   (extraction on the event loop, as a single process would);
@@ -290,7 +290,7 @@ def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
     from alerts.matcher import Watchlist
     from crawler import store
     from scheduler.config import default_config_text, parse_config
-    from scheduler.crawl import Crawler, run_in_reactor
+    from scheduler.crawl import CrawlRunner, run_in_reactor
 
     watchlist = Watchlist.compile(parse_config(default_config_text()).entities())
     with tempfile.TemporaryDirectory() as tmp:
@@ -299,7 +299,7 @@ def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
         )
 
         async def main() -> dict[str, Any]:
-            crawler = Crawler(config)
+            crawler = CrawlRunner(config)
             started = time.perf_counter()
             outcomes = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
             crawled = time.perf_counter()
@@ -330,14 +330,14 @@ def _server_counts(base: str, reset: bool = False) -> dict[str, int]:
 
 def run_repoll(base: str, feeds: int) -> dict[str, Any]:
     """Poll ``feeds`` feeds twice: the second time nothing has changed."""
-    from scheduler.crawl import Crawler, run_in_reactor
+    from scheduler.crawl import CrawlRunner, run_in_reactor
 
     with tempfile.TemporaryDirectory() as tmp:
         urls = [f"{base}/repoll/{f}.xml" for f in range(feeds)]
         config = _config(Path(tmp) / "bench.db", urls, None)
 
         async def main() -> dict[str, Any]:
-            crawler = Crawler(config)
+            crawler = CrawlRunner(config)
             _server_counts(base, reset=True)
             started = time.perf_counter()
             first = await asyncio.gather(*(crawler.crawl(s) for s in config.source))

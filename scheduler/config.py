@@ -37,6 +37,15 @@ class ConfigError(Exception):
     """The configuration file is invalid."""
 
 
+class DurationError(ValueError):
+    """A duration that cannot be read ("ten minutes"). A ValueError, so that pydantic
+    reports it at the key that holds it."""
+
+
+class ScheduleError(ValueError):
+    """A cron schedule that cannot be read. A ValueError, for pydantic as above."""
+
+
 # --- durations --------------------------------------------------------------
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -46,7 +55,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 def parse_duration(value: Any) -> timedelta:
     """Parse "30s", "10m", "1h", "1d", "2w" or combinations such as "1h30m".
 
-    Raises ValueError with a readable reason.
+    Raises DurationError with a readable reason.
     """
     if isinstance(value, timedelta):
         return value
@@ -54,14 +63,16 @@ def parse_duration(value: Any) -> timedelta:
         text = value.strip().lower()
         parts = _DURATION_PART.findall(text)
         if not parts or _DURATION_PART.sub("", text).strip():
-            raise ValueError(f"bad duration {value!r} (use a number and a unit: 30s, 10m, 1h, 1d)")
+            raise DurationError(
+                f"bad duration {value!r} (use a number and a unit: 30s, 10m, 1h, 1d)"
+            )
         seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
     else:
-        raise ValueError(
+        raise DurationError(
             f'wrong type: a duration is a string such as "10m" (got {type(value).__name__})'
         )
     if seconds <= 0:
-        raise ValueError(f"duration {value!r} must be longer than zero")
+        raise DurationError(f"duration {value!r} must be longer than zero")
     return timedelta(seconds=seconds)
 
 
@@ -197,10 +208,13 @@ class EntityConfig(_Strict):
         )
 
 
+# What crontab(5) means by them: the start of each hour, day (00:00) and week (Sunday 00:00).
 CRON_ALIASES = {
     "@hourly": "0 * * * *",
-    "@daily": "0 8 * * *",
-    "@weekly": "0 8 * * 1",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
 }
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
@@ -222,35 +236,42 @@ def _cron_days(field: str) -> str:
         else:
             first = last = int(span)
         if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last and step >= 1):
-            raise ValueError(f"bad day of week {part!r}")
+            raise ScheduleError(f"bad day of week {part!r}")
         days.update(day % 7 for day in range(first, last + 1, step))
     return ",".join(_DAY_NAMES[day] for day in sorted(days))
 
 
 def cron_trigger(expression: str):  # -> apscheduler CronTrigger
-    """A UTC CronTrigger for a standard crontab line ("30 6 * * 1-5", "@hourly")."""
+    """A UTC CronTrigger for a standard crontab line ("30 6 * * 1-5", "@hourly");
+    ScheduleError when it cannot be read."""
     from apscheduler.triggers.cron import CronTrigger
 
     fields = CRON_ALIASES.get(expression, expression).split()
     if len(fields) != 5:
-        raise ValueError(f"wrong number of fields: got {len(fields)}, expected 5")
+        raise ScheduleError(f"wrong number of fields: got {len(fields)}, expected 5")
     minute, hour, day, month, day_of_week = fields
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_cron_days(day_of_week),
-        timezone="UTC",
-    )
+    try:
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_cron_days(day_of_week),
+            timezone="UTC",
+        )
+    except ScheduleError:
+        raise
+    except ValueError as err:  # APScheduler's word for a field it cannot read
+        raise ScheduleError(str(err)) from err
 
 
 def check_cron(expression: str) -> str:
-    """Validate a crontab expression ("0 * * * *", "@hourly", "@daily"); return it."""
+    """Validate a crontab expression ("0 * * * *", "@hourly", "@daily"); return it,
+    or raise ScheduleError naming it."""
     try:
         cron_trigger(expression)
-    except ValueError as err:
-        raise ValueError(f"bad cron schedule {expression!r}: {err}") from err
+    except ScheduleError as err:
+        raise ScheduleError(f"bad cron schedule {expression!r}: {err}") from err
     return expression
 
 
@@ -505,6 +526,15 @@ def parse_config(
 def default_config_text() -> str:
     """The built-in configuration, as the commented TOML `newsradar init` writes."""
     return resources.files("scheduler").joinpath("newsradar.toml").read_text(encoding="utf-8")
+
+
+def write_default_config(path: Path, *, force: bool = False) -> None:
+    """Write the built-in configuration to ``path`` (what `newsradar init` does);
+    ConfigError when the file exists and ``force`` is not given."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists (use --force to overwrite it)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(default_config_text(), encoding="utf-8")
 
 
 def find_config(option: str | Path | None = None) -> Path | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from scheduler.config import Config, SourceConfig
+from scheduler.runtime import scrapy_settings, spider_arguments, spider_for
 
 log = logging.getLogger("newsradar.crawl")
 
@@ -59,32 +60,11 @@ def run_in_reactor(main: Callable[[], Awaitable[T]]) -> T:
     return result  # type: ignore[return-value]
 
 
-def spider_for(kind: str) -> type:
-    """The spider class that polls sources of ``kind``."""
-    from crawler.spiders.auto import AutoSpider
-    from crawler.spiders.feed import FeedSpider
-    from crawler.spiders.page import PageSpider
-    from crawler.spiders.sitemap import SitemapSpider
+class CrawlRunner:
+    """Runs one crawl per source on demand, never two of the same source at once.
 
-    spiders = {"auto": AutoSpider, "feed": FeedSpider, "sitemap": SitemapSpider}
-    return {**spiders, "page": PageSpider}[kind]
-
-
-def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
-    """The spider arguments for ``source``: its own settings over the [crawl] defaults."""
-    crawl = config.crawl
-    return {
-        "url": source.url,
-        "source_name": source.name,
-        "allow_domains": tuple(source.allow_domains),
-        "window": (source.window or crawl.window).total_seconds(),
-        "max_articles": source.max_articles or crawl.max_articles,
-        "store_html": crawl.store_html if source.store_html is None else source.store_html,
-    }
-
-
-class Crawler:
-    """Runs one crawl per source on demand, never two of the same source at once."""
+    (Not Scrapy's ``Crawler``: each crawl it runs is one of those.)
+    """
 
     def __init__(
         self,
@@ -94,26 +74,10 @@ class Crawler:
         locks: dict[str, asyncio.Lock] | None = None,
     ) -> None:
         from scrapy.crawler import AsyncCrawlerRunner
-        from scrapy.utils.project import get_project_settings
 
-        import crawler.settings as project_settings
-
-        settings = get_project_settings()
-        settings.setmodule(project_settings, priority="project")
-        settings.set("NEWSRADAR_DB_PATH", str(config.database_path), priority="cmdline")
-        settings.set("USER_AGENT", config.crawl.user_agent, priority="cmdline")
-        settings.set("DOWNLOAD_TIMEOUT", config.crawl.timeout.total_seconds(), priority="cmdline")
-        settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
-        crawl = config.crawl
-        settings.set("DOWNLOAD_MAXSIZE", crawl.max_size, priority="cmdline")
-        settings.set("DOWNLOAD_WARNSIZE", min(crawl.max_size, 4 * 1024 * 1024), priority="cmdline")
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", crawl.per_domain, priority="cmdline")
-        settings.set("AUTOTHROTTLE_ENABLED", crawl.autothrottle, priority="cmdline")
-        settings.set("RETRY_TIMES", crawl.retries, priority="cmdline")
-        settings.set("NEWSRADAR_EXTRACT_WORKERS", crawl.extract_workers, priority="cmdline")
         self.config = config
-        self.runner = AsyncCrawlerRunner(settings)
-        # Shared with the Crawler a config reload replaces: a source polled by the
+        self.runner = AsyncCrawlerRunner(scrapy_settings(config, verbose=verbose))
+        # Shared with the CrawlRunner a config reload replaces: a source polled by the
         # old one must not be polled by the new one at the same time.
         self.locks: dict[str, asyncio.Lock] = {} if locks is None else locks
         # Each crawl has its own downloader, so Scrapy's per-domain limit holds

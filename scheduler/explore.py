@@ -1,8 +1,9 @@
 """Looking at what newsradar collected: `newsradar search` and `newsradar stats`.
 
-Read-only: the queries are in ``crawler.store`` (search_articles, mentions_per_day);
-this module finds the database, lays the rows out for a terminal, as JSON lines,
-or as a chart (matplotlib, imported only for ``--plot``).
+Read-only: the queries are in ``crawler.store`` (search_articles, mentions_per_day)
+and the database is found by ``scheduler.runtime.open_database``; this module lays
+the rows out for a terminal, as JSON lines, or as a chart (matplotlib, imported
+only for ``--plot``).
 """
 
 from __future__ import annotations
@@ -25,25 +26,7 @@ MAX_PLOTTED = 10  # entities drawn on a chart; more would be unreadable
 
 
 class ExploreError(Exception):
-    """The database cannot be read, or the request makes no sense; says which."""
-
-
-def open_database(config_path: Path | None, db_path: Path | None) -> sqlite_utils.Database:
-    """The database given by ``--db``, else the one the configuration names
-    (``-c``, $NEWSRADAR_CONFIG, ./newsradar.toml or the built-in default)."""
-    if db_path is None:
-        from scheduler.config import ConfigError, load_config
-
-        try:
-            db_path = load_config(config_path).database_path
-        except ConfigError as err:
-            raise ExploreError(str(err)) from err
-    if not db_path.is_file():
-        raise ExploreError(f"no database at {db_path} yet: run `newsradar run` (or the demo) first")
-    try:
-        return store.open_db(db_path)
-    except store.StoreError as err:
-        raise ExploreError(str(err)) from err
+    """The request makes no sense, or its chart cannot be drawn; says which."""
 
 
 # --- search ---------------------------------------------------------------------

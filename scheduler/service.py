@@ -21,15 +21,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts.dispatch import DeliveryPolicy, DispatchReport, dispatch_due, send, send_digest
+from alerts.dispatch import DispatchReport, dispatch_due, send, send_digest
 from alerts.match import MatchReport, Stories, match_pending
-from alerts.matcher import Watchlist
-from alerts.render import Message, Templates
-from alerts.targets import Target, apprise_config_urls, console_target
+from alerts.render import Message
 from crawler import pool, store
 from scheduler.config import Config, ConfigError, SourceConfig, cron_trigger, load_config
-from scheduler.crawl import Crawler, CrawlOutcome
+from scheduler.crawl import CrawlOutcome, CrawlRunner
 from scheduler.health import expected_silence, notice_for
+from scheduler.runtime import compile_watchlist, delivery_policy, targets_of
 
 log = logging.getLogger("newsradar.service")
 
@@ -41,40 +40,6 @@ MAX_JITTER = timedelta(seconds=60)
 BACKOFF_CAP = timedelta(hours=6)
 FIRST_POLL_SPREAD = timedelta(seconds=0.1)
 OPERATOR_TAG = "operator"
-
-
-def targets_of(config: Config) -> list[Target]:
-    """The configured alert targets (an Apprise config file gives one target per
-    URL in it), or the console when none is configured."""
-    if not config.alert:
-        return [console_target()]
-    targets: list[Target] = []
-    for alert in config.alert:
-        common = {
-            "mode": alert.mode,
-            "schedule": alert.schedule,
-            "max_per_hour": alert.max_per_hour,
-            "body_format": alert.format,
-            "templates": Templates(alert.title_template, alert.body_template),
-        }
-        if alert.url is not None:
-            targets.append(Target(url=alert.url, name=alert.name, tags=tuple(alert.tags), **common))
-            continue
-        for url, tags in apprise_config_urls(str(config.resolve(alert.apprise_config))):
-            # A URL's own tags in the Apprise file route it; untagged ones take the [[alert]]'s.
-            targets.append(Target(url=url, tags=tags or tuple(alert.tags), **common))
-    return targets
-
-
-def delivery_policy(config: Config) -> DeliveryPolicy:
-    """The dispatcher's retry policy from ``[delivery]``."""
-    delivery = config.delivery
-    return DeliveryPolicy(
-        retry_after=delivery.retry_after,
-        retry_max=delivery.retry_max,
-        max_attempts=delivery.max_attempts,
-        timeout=delivery.timeout.total_seconds(),
-    )
 
 
 @dataclass
@@ -125,11 +90,11 @@ class Service:
     def _apply(self, config: Config) -> None:
         """Take ``config`` as the running configuration."""
         self.config = config
-        self.watchlist = Watchlist.compile(config.entities())
+        self.watchlist = compile_watchlist(config)
         self.targets = targets_of(config)
         self.operators = [t for t in self.targets if OPERATOR_TAG in t.tags]
         self.policy = delivery_policy(config)
-        self.crawler = Crawler(config, verbose=self.verbose, locks=self._locks)
+        self.crawler = CrawlRunner(config, verbose=self.verbose, locks=self._locks)
         for source in config.source:
             store.upsert_source(self.db, url=source.url, name=source.name, kind=source.kind)
 
@@ -242,13 +207,13 @@ class Service:
         if notice is None:
             return
         message = Message(title=notice.title, body=notice.body, format="text")
-        errors = await asyncio.gather(
+        deliveries = await asyncio.gather(
             *(send(target, message, self.policy.timeout) for target in self.operators)
         )
-        for target, error in zip(self.operators, errors, strict=True):
-            if error:
-                log.warning("operator notice to %s failed: %s", target.label, error)
-        if not all(errors):  # told someone: don't repeat it on every poll
+        for target, delivery in zip(self.operators, deliveries, strict=True):
+            if not delivery.ok:
+                log.warning("operator notice to %s failed: %s", target.label, delivery.reason)
+        if any(delivery.ok for delivery in deliveries):  # told someone: don't repeat it
             store.set_operator_alerted(self.db, source.url, notice.state)
             log.info("operators told: %s", notice.title, extra={"source": source.name})
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from scheduler.config import ConfigError, parse_config
-from scheduler.crawl import spider_arguments, spider_for
+from scheduler.runtime import spider_arguments, spider_for
 
 SOURCE = '[[source]]\nname = "Ledger"\nurl = "https://news.example.org/"\n'
 

@@ -17,7 +17,7 @@ from newssite import NewsSite
 from receivers import WebhookReceiver
 from scheduler.cli import cli
 from scheduler.config import parse_config
-from scheduler.onboarding.feed_check import check_feed, read_opml
+from scheduler.onboarding.feed_check import OpmlError, check_feed, read_opml
 
 DEAD = "http://127.0.0.1:9/feed.xml"  # the discard port: nothing listens there
 
@@ -164,9 +164,9 @@ def test_read_opml_lists_each_feed_once(tmp_path: Path) -> None:
     assert read_opml(path) == [("A", a), ("B", b)]
     bad = tmp_path / "bad.opml"
     bad.write_text("<rss/>")
-    with pytest.raises(ValueError, match="not an OPML file"):
+    with pytest.raises(OpmlError, match="not an OPML file"):
         read_opml(bad)
     bomb = tmp_path / "bomb.opml"
     bomb.write_text('<!DOCTYPE opml [<!ENTITY a "aaaa">]><opml>&a;</opml>')
-    with pytest.raises(ValueError, match="not a readable OPML file"):
+    with pytest.raises(OpmlError, match="not a readable OPML file"):
         read_opml(bomb)

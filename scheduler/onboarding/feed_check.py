@@ -26,6 +26,14 @@ MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "newsradar/0.1 (self-hosted news monitor; setup check)"
 
 
+class FetchError(Exception):
+    """A feed cannot be fetched; says why in words."""
+
+
+class OpmlError(Exception):
+    """An OPML file cannot be read; says why in words."""
+
+
 @dataclass(frozen=True)
 class FeedCheck:
     """The outcome of checking one feed URL."""
@@ -39,7 +47,7 @@ class FeedCheck:
 
 
 def _fetch(url: str, timeout: float) -> tuple[bytes, str]:
-    """The body (at most MAX_BYTES) and content type at ``url``; raises ValueError
+    """The body (at most MAX_BYTES) and content type at ``url``; raises FetchError
     with a readable reason."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
@@ -47,18 +55,18 @@ def _fetch(url: str, timeout: float) -> tuple[bytes, str]:
             body = response.read(MAX_BYTES + 1)
             kind = response.headers.get_content_type() or ""
     except urllib.error.HTTPError as err:
-        raise ValueError(f"the server answered HTTP {err.code} {err.reason}") from err
+        raise FetchError(f"the server answered HTTP {err.code} {err.reason}") from err
     except urllib.error.URLError as err:
         reason = err.reason
         if isinstance(reason, TimeoutError):
-            raise ValueError(f"no answer within {timeout:g} s") from err
-        raise ValueError(f"cannot connect: {reason}") from err
+            raise FetchError(f"no answer within {timeout:g} s") from err
+        raise FetchError(f"cannot connect: {reason}") from err
     except TimeoutError as err:
-        raise ValueError(f"no answer within {timeout:g} s") from err
+        raise FetchError(f"no answer within {timeout:g} s") from err
     except (OSError, ValueError) as err:  # bad URL, connection reset...
-        raise ValueError(f"cannot fetch it: {err}") from err
+        raise FetchError(f"cannot fetch it: {err}") from err
     if len(body) > MAX_BYTES:
-        raise ValueError(f"larger than {MAX_BYTES // (1024 * 1024)} MB: not a feed")
+        raise FetchError(f"larger than {MAX_BYTES // (1024 * 1024)} MB: not a feed")
     return body, kind
 
 
@@ -73,7 +81,7 @@ def _check(url: str, timeout: float, *, discover: bool) -> FeedCheck:
         return FeedCheck(url, False, error="not an http:// or https:// URL")
     try:
         body, kind = _fetch(url, timeout)
-    except ValueError as err:
+    except FetchError as err:
         return FeedCheck(url, False, error=str(err))
     try:
         feed = parse_feed(body, url)
@@ -91,24 +99,24 @@ def _check(url: str, timeout: float, *, discover: bool) -> FeedCheck:
 def read_opml(path: Path) -> list[tuple[str, str]]:
     """The (name, feed URL) pairs of an OPML file, in order, each URL once.
 
-    Raises ValueError with a readable reason when the file cannot be read.
+    Raises OpmlError with a readable reason when the file cannot be read.
     """
     try:
         body = path.read_bytes()
     except OSError as err:
-        raise ValueError(f"cannot read {path}: {err.strerror or err}") from err
+        raise OpmlError(f"cannot read {path}: {err.strerror or err}") from err
     try:
         check_xml(body)
         root = ElementTree.fromstring(body)
     except (UnsafeXML, ElementTree.ParseError) as err:
-        raise ValueError(f"{path} is not a readable OPML file: {err}") from err
+        raise OpmlError(f"{path} is not a readable OPML file: {err}") from err
     if root.tag.lower() != "opml":
-        raise ValueError(f"{path} is not an OPML file (its root element is <{root.tag}>)")
+        raise OpmlError(f"{path} is not an OPML file (its root element is <{root.tag}>)")
     feeds: dict[str, str] = {}
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
         if url.startswith(("http://", "https://")) and url not in feeds:
             feeds[url] = (outline.get("title") or outline.get("text") or url).strip()
     if not feeds:
-        raise ValueError(f"{path} lists no feed (no <outline xmlUrl=...>)")
+        raise OpmlError(f"{path} lists no feed (no <outline xmlUrl=...>)")
     return [(name, url) for url, name in feeds.items()]

@@ -14,17 +14,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scheduler.onboarding import toml_text
-from scheduler.onboarding.feed_check import check_feed, read_opml
+from scheduler.onboarding.feed_check import OpmlError, check_feed, read_opml
+
+if TYPE_CHECKING:
+    from alerts.dispatch import Delivery
 
 MAX_FEEDS = 500
 MAX_ANSWERS = 1000  # prompts per question, at most: every loop ends
 MAX_ENTITIES = 200
 ALERT_TRIES = 5
+TEST_TIMEOUT = 30.0  # seconds for the test notification
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -129,7 +133,7 @@ def _add_feed_url(answers: Answers, url: str) -> None:
 def _add_opml(answers: Answers, path: Path) -> None:
     try:
         listed = read_opml(path)
-    except ValueError as err:
+    except OpmlError as err:
         click.echo(f"   ✗ {err}")
         return
     click.echo(f"   {len(listed)} feeds in {path.name}; checking each...")
@@ -262,31 +266,25 @@ def _ask_alert(answers: Answers) -> None:
                 "(and run `newsradar notify-test` to test this target)."
             )
         elif click.confirm("   Send a test notification now?", default=True):
-            error = _send_test(concrete, answers.alert_name)
-            click.echo("   ✓ sent" if error is None else f"   ✗ not sent: {error}")
-            if error is not None and not click.confirm("   Keep this URL anyway?", default=True):
+            delivery = _send_test(concrete, answers.alert_name)
+            click.echo("   ✓ sent" if delivery.ok else f"   ✗ not sent: {delivery.reason}")
+            if not delivery.ok and not click.confirm("   Keep this URL anyway?", default=True):
                 answers.alert_name = answers.alert_url = None
                 continue
         return
     click.echo("   Alerts stay on the console; add an [[alert]] to the file later.")
 
 
-def _send_test(url: str, name: str) -> str | None:
-    """Send one test message to ``url``; None when delivered, else why not (scrubbed)."""
-    import asyncio
-
-    from alerts.dispatch import send
-    from alerts.render import Message
+def _send_test(url: str, name: str) -> Delivery:
+    """Send one test message to ``url``: delivered, or why not (scrubbed)."""
+    from alerts.dispatch import Delivery, send_test_messages
     from alerts.targets import Target
 
     target = Target(url=url, name=name)
-    message = Message(
-        title="newsradar test message",
-        body="If you can read this, newsradar can reach this target.",
-        format="text",
-    )
-    error = asyncio.run(send(target, message, 30.0))
-    return target.scrub(error) if error else None
+    [delivery] = send_test_messages([target], TEST_TIMEOUT)
+    if delivery.ok or delivery.reason is None:
+        return delivery
+    return Delivery.failed(target.scrub(delivery.reason))  # the URL holds a secret, maybe
 
 
 # --- the file ----------------------------------------------------------------------------
@@ -372,7 +370,7 @@ def _validate(text: str, path: Path) -> list[str]:
     check` would warn about."""
     from scheduler.checks import config_warnings
     from scheduler.config import ConfigError, parse_config
-    from scheduler.service import targets_of
+    from scheduler.runtime import targets_of
 
     # Variables the user will set later must not fail the check now.
     environ = {name: "placeholder" for name in _ENV_REF.findall(text)}

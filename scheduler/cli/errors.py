@@ -1,0 +1,64 @@
+"""One translator for every named error: a clear message on stderr and exit status 1,
+never a traceback, whichever command raised it.
+
+The error classes are looked up among the modules already imported rather than
+imported here: an error can only have been raised by a module that is loaded, and
+`newsradar --help` must not pay for importing the crawler to name its errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+# Every named error of the codebase a command can meet, as (module, class).
+# tests/test_cli.py checks that each resolves, and that no named error is missing.
+NAMED_ERRORS: tuple[tuple[str, str], ...] = (
+    ("scheduler.config", "ConfigError"),
+    ("scheduler.config", "DurationError"),
+    ("scheduler.config", "ScheduleError"),
+    ("scheduler.runtime", "MissingDatabase"),
+    ("scheduler.sources", "SourcesError"),
+    ("scheduler.explore", "ExploreError"),
+    ("scheduler.demo.run", "DemoError"),
+    ("scheduler.onboarding.feed_check", "OpmlError"),
+    ("scheduler.onboarding.feed_check", "FetchError"),
+    ("crawler.store", "StoreError"),
+    ("crawler.feeds", "FeedError"),
+    ("crawler.sitemaps", "SitemapError"),
+    ("crawler.safexml", "UnsafeXML"),
+    ("alerts.watchlist", "WatchlistError"),
+    ("alerts.render", "TemplateProblem"),
+)
+
+
+def loaded_named_errors() -> tuple[type[BaseException], ...]:
+    """The classes of NAMED_ERRORS whose modules are imported in this process."""
+    found = []
+    for module, name in NAMED_ERRORS:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(found)
+
+
+def message_of(error: BaseException) -> str:
+    """What the user reads: the error's own words (it names the file or key at fault)."""
+    return str(error).strip() or type(error).__name__
+
+
+class TranslatingGroup(click.Group):
+    """A click group whose commands (and sub-groups') named errors become ClickExceptions."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn a named error into a one-message exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as err:
+            if isinstance(err, loaded_named_errors()):
+                raise click.ClickException(message_of(err)) from err
+            raise

@@ -1,0 +1,144 @@
+"""Config → runtime objects, in one place: alert targets, the delivery policy, the
+compiled watchlist, the database, Scrapy's settings and each source's spider and
+arguments.
+
+The CLI and the service both build what they run from here, so a key of the
+config file means the same thing to every command. Everything beyond the config
+(Apprise, the matcher, Scrapy, the spiders) is imported inside the function that
+needs it, so that fast commands stay fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scheduler.config import Config, ConfigError, SourceConfig, locate_database
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from scrapy.settings import Settings
+
+    from alerts.dispatch import DeliveryPolicy
+    from alerts.matcher import Watchlist
+    from alerts.targets import Target
+
+
+class MissingDatabase(Exception):
+    """The database a command reads does not exist yet."""
+
+
+# Scrapy's own download warning size, unless max_size is smaller still.
+WARN_SIZE = 4 * 1024 * 1024
+
+
+def targets_of(config: Config) -> list[Target]:
+    """The configured alert targets (an Apprise config file gives one target per
+    URL in it), or the console when none is configured."""
+    from alerts.render import Templates
+    from alerts.targets import Target, apprise_config_urls, console_target
+
+    if not config.alert:
+        return [console_target()]
+    targets: list[Target] = []
+    for alert in config.alert:
+        common = {
+            "mode": alert.mode,
+            "schedule": alert.schedule,
+            "max_per_hour": alert.max_per_hour,
+            "body_format": alert.format,
+            "templates": Templates(alert.title_template, alert.body_template),
+        }
+        if alert.url is not None:
+            targets.append(Target(url=alert.url, name=alert.name, tags=tuple(alert.tags), **common))
+            continue
+        for url, tags in apprise_config_urls(str(config.resolve(alert.apprise_config))):
+            # A URL's own tags in the Apprise file route it; untagged ones take the [[alert]]'s.
+            targets.append(Target(url=url, tags=tags or tuple(alert.tags), **common))
+    return targets
+
+
+def delivery_policy(config: Config) -> DeliveryPolicy:
+    """The dispatcher's retry policy from ``[delivery]``."""
+    from alerts.dispatch import DeliveryPolicy
+
+    delivery = config.delivery
+    return DeliveryPolicy(
+        retry_after=delivery.retry_after,
+        retry_max=delivery.retry_max,
+        max_attempts=delivery.max_attempts,
+        timeout=delivery.timeout.total_seconds(),
+    )
+
+
+def compile_watchlist(config: Config) -> Watchlist:
+    """The matcher's automaton for every entity of the config (tables and watchlist file)."""
+    from alerts.matcher import Watchlist
+
+    return Watchlist.compile(config.entities())
+
+
+def open_database(config_path: Path | None, db_path: Path | None = None) -> sqlite_utils.Database:
+    """The existing database a read-only command works on: ``db_path`` (``--db``), else
+    the one the configuration names (found as `load_config` finds it, but without
+    validating the rest, so these commands start fast). MissingDatabase when there is
+    none yet; the store's StoreError when the file is not a newsradar database."""
+    from crawler import store
+
+    database = db_path if db_path is not None else locate_database(config_path)
+    if not database.is_file():
+        raise MissingDatabase(
+            f"no database at {database} yet: run `newsradar run` first (or the demo)"
+        )
+    return store.open_db(database)
+
+
+def scrapy_settings(config: Config, *, verbose: bool = False) -> Settings:
+    """Scrapy's settings: the project's (``crawler.settings``) under the ``[crawl]`` keys."""
+    from scrapy.utils.project import get_project_settings
+
+    import crawler.settings as project_settings
+
+    crawl = config.crawl
+    settings = get_project_settings()
+    settings.setmodule(project_settings, priority="project")
+    for name, value in {
+        "NEWSRADAR_DB_PATH": str(config.database_path),
+        "USER_AGENT": crawl.user_agent,
+        "DOWNLOAD_TIMEOUT": crawl.timeout.total_seconds(),
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "DOWNLOAD_MAXSIZE": crawl.max_size,
+        "DOWNLOAD_WARNSIZE": min(crawl.max_size, WARN_SIZE),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "RETRY_TIMES": crawl.retries,
+        "NEWSRADAR_EXTRACT_WORKERS": crawl.extract_workers,
+    }.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def spider_for(kind: str) -> type:
+    """The spider class that polls sources of ``kind``; ConfigError for an unknown kind."""
+    from crawler.spiders.auto import AutoSpider
+    from crawler.spiders.feed import FeedSpider
+    from crawler.spiders.page import PageSpider
+    from crawler.spiders.sitemap import SitemapSpider
+
+    spiders = {"auto": AutoSpider, "feed": FeedSpider, "sitemap": SitemapSpider, "page": PageSpider}
+    if kind not in spiders:
+        raise ConfigError(f"no spider polls sources of kind {kind!r}")
+    return spiders[kind]
+
+
+def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
+    """The spider arguments for ``source``: its own settings over the [crawl] defaults."""
+    crawl = config.crawl
+    return {
+        "url": source.url,
+        "source_name": source.name,
+        "allow_domains": tuple(source.allow_domains),
+        "window": (source.window or crawl.window).total_seconds(),
+        "max_articles": source.max_articles or crawl.max_articles,
+        "store_html": crawl.store_html if source.store_html is None else source.store_html,
+    }
