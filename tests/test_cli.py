@@ -1,26 +1,22 @@
-"""The command line: help everywhere, init → check, and config errors that say what is wrong."""
+"""The command line in-process: help everywhere, and every named error the library raises
+turned into one clear message and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
-import shutil
+import importlib
+import inspect
+import pkgutil
+import sqlite3
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import newsradar
 from scheduler.cli import cli
+from scheduler.cli.errors import NAMED_ERRORS, TranslatingGroup
 
-
-def test_installed_command_runs() -> None:
-    path = shutil.which("newsradar")
-    assert path, "the newsradar command is not installed (pip install -e .)"
-    import subprocess
-
-    result = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0
-    for command in ("init", "check", "run", "matches"):
-        assert command in result.stdout
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
@@ -31,70 +27,77 @@ def test_every_command_has_help(command: str) -> None:
     assert "Usage:" in result.output
 
 
-def test_init_writes_a_config_that_checks(tmp_path: Path) -> None:
-    result = newsradar("init")
-    assert result.returncode == 0, result.stderr
-    written = tmp_path / "newsradar.toml"
-    assert "[[source]]" in written.read_text() and "[[entity]]" in written.read_text()
-    again = newsradar("init")
-    assert again.returncode != 0 and "already exists" in again.stderr
-    check = newsradar("check")  # finds ./newsradar.toml
-    assert check.returncode == 0, check.stderr
-    assert f"{written}: OK" in check.stdout
-    other = newsradar("init", "conf/radar.toml")
-    assert other.returncode == 0 and (tmp_path / "conf" / "radar.toml").is_file()
+def _named_errors_of_the_codebase() -> set[tuple[str, str]]:
+    """(module, class) of every public exception class defined under the three packages."""
+    found = set()
+    for package in ("crawler", "alerts", "scheduler"):
+        for module in pkgutil.walk_packages([str(REPO / package)], prefix=f"{package}."):
+            if module.name.endswith("__main__"):
+                continue  # running it is the command itself
+            loaded = importlib.import_module(module.name)
+            for name, cls in inspect.getmembers(loaded, inspect.isclass):
+                defined_here = cls.__module__ == module.name and not name.startswith("_")
+                if defined_here and issubclass(cls, Exception):
+                    found.add((module.name, name))
+    return found
 
 
-def test_check_without_any_config_uses_the_builtin_default() -> None:
-    result = newsradar("check")
-    assert result.returncode == 0, result.stderr
-    assert "built-in configuration: OK" in result.stdout
-    assert "alerts go to the console" in result.stdout
+def test_every_named_error_of_the_codebase_is_translated() -> None:
+    assert _named_errors_of_the_codebase() <= set(NAMED_ERRORS)
+    for module, name in NAMED_ERRORS:  # and each entry names a real exception class
+        cls = getattr(importlib.import_module(module), name)
+        assert issubclass(cls, Exception) and cls.__module__ == module, (module, name)
+
+
+def _raising(error: BaseException) -> click.Group:
+    group = TranslatingGroup()
+
+    @group.command()
+    def boom() -> None:
+        """Raise the error."""
+        raise error
+
+    return group
+
+
+@pytest.mark.parametrize(("module", "name"), NAMED_ERRORS)
+def test_a_named_error_becomes_one_message_and_exit_1(module: str, name: str) -> None:
+    cls = getattr(importlib.import_module(module), name)
+    result = CliRunner().invoke(_raising(cls("newsradar.toml: what went wrong")), ["boom"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: newsradar.toml: what went wrong\n"
+    assert "Traceback" not in result.output
+
+
+def test_a_bug_is_not_disguised_as_a_user_error() -> None:
+    result = CliRunner().invoke(_raising(KeyError("job")), ["boom"])
+    assert isinstance(result.exception, KeyError)
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ('[crawl]\nintervall = "10m"\n', "unknown key 'intervall'"),
-        ("[crawl]\ninterval = 10\n", "[crawl], key 'interval': wrong type"),
-        ('[crawl]\ninterval = "ten minutes"\n', "bad duration 'ten minutes'"),
-        (
-            '[[alert]]\nurl = "mailto://radar:hunter2pw@@@"\n',
-            "alert #1, key 'url': not a valid Apprise URL",
-        ),
-        (
-            '[[entity]]\nid = "a"\nname = "A"\n[[entity]]\nid = "a"\nname = "B"\n',
-            "duplicate id 'a'",
-        ),
-        (
-            '[[alert]]\nurl = "json://127.0.0.1/${NEWSRADAR_TEST_MISSING}"\n',
-            "environment variable NEWSRADAR_TEST_MISSING is not set",
-        ),
-    ],
+    "command",
+    [["matches"], ["alerts"], ["alerts", "--failed"], ["alerts", "retry"], ["stats"], ["status"]],
 )
-def test_check_reports_bad_configs(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(text)
-    result = newsradar("check", "-c", str(path))
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert str(path) in result.stderr
-    assert "Traceback" not in result.stderr
-    assert "hunter2pw" not in result.stderr + result.stdout
+def test_a_damaged_database_is_a_message_not_a_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "newsradar.db").write_bytes(b"not a database, whatever it was " * 64)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert "newsradar.db: file is not a database" in result.stderr
+    assert not isinstance(result.exception, sqlite3.Error)
+    assert "Traceback" not in result.output
 
 
-def test_config_from_environment_variable(tmp_path: Path) -> None:
-    path = tmp_path / "elsewhere.toml"
-    path.write_text('database = "x.db"\n[crawl]\ninterval = "nope"\n')
-    result = newsradar("check", env={"NEWSRADAR_CONFIG": str(path)})
-    assert result.returncode != 0 and "bad duration 'nope'" in result.stderr
-    missing = newsradar("run", "--once", "-c", str(tmp_path / "missing.toml"))
-    assert missing.returncode != 0 and "no such config file" in missing.stderr
+def test_every_command_that_reads_the_database_says_when_there_is_none() -> None:
+    for command in (["matches"], ["alerts"], ["search", "Taliban"], ["stats"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "no database at newsradar.db yet: run `newsradar run` first" in result.stderr
 
 
-def test_matches_before_any_run_says_what_to_do() -> None:
-    result = newsradar("matches")
-    assert result.returncode != 0
-    assert "run `newsradar run` first" in result.stderr
-    bad = newsradar("matches", "--since", "yesterday")
-    assert bad.returncode != 0 and "bad duration" in bad.stderr
+@pytest.mark.parametrize("command", ["matches", "rematch", "stats"])
+def test_since_is_read_by_one_rule(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--since", "yesterday"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--since': bad duration 'yesterday'" in result.stderr

@@ -1,8 +1,8 @@
 """`newsradar init --interactive`: the dialogue, the checks it makes, the file it writes.
 
-The answers go in through click's CliRunner, as a user would type them; feeds are
-served by the local news site and the test notification goes to a real webhook
-receiver, all on 127.0.0.1.
+The answers go in through click's CliRunner, as a user would type them. The
+dialogues here need no server; those that fetch feeds and send a test notification
+are in test_wizard_feeds.py.
 """
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from newssite import NewsSite
-from receivers import WebhookReceiver
 from scheduler.cli import cli
 from scheduler.config import parse_config
-from scheduler.onboarding.feed_check import OpmlError, check_feed, read_opml
-
-DEAD = "http://127.0.0.1:9/feed.xml"  # the discard port: nothing listens there
+from scheduler.onboarding.feed_check import OpmlError, read_opml
 
 
 def answer(path: Path, *lines: str) -> Result:
@@ -37,66 +33,6 @@ def write_opml(path: Path, feeds: list[tuple[str, str]]) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def test_wizard_checks_each_answer_and_writes_a_valid_commented_config(
-    tmp_path: Path, news_site: NewsSite, webhook: WebhookReceiver
-) -> None:
-    news_site.publish_sample(2)
-    opml = write_opml(
-        tmp_path / "feeds.opml", [("Ledger Atom", news_site.atom_url), ("Gone", DEAD)]
-    )
-    target = tmp_path / "conf" / "newsradar.toml"
-    result = answer(
-        target,
-        news_site.rss_url,  # a feed: checked, named after its title
-        "",
-        DEAD,  # unreachable: said so, not kept
-        "n",
-        news_site.base_url + "/",  # a page advertising the feed already given
-        "not a url",
-        str(opml),  # one good feed, one dead, not kept
-        "n",
-        "",  # end of the feeds
-        "n",  # not the built-in watchlist
-        "Lashkar-e-Taiba",
-        "group",
-        "LeT, Lashkar-e-Tayyiba",
-        "Hafiz Saeed",
-        "official",
-        "",
-        "",  # end of the entities
-        "mailto://@@@",  # rejected, asked again
-        webhook.apprise_url(),
-        "team hook",
-        "y",  # send a test notification
-    )
-    assert result.exit_code == 0, result.output
-    out = result.output
-    assert "✓ Kabul Ledger, 2 entries" in out
-    assert "✗ cannot connect" in out and "Keep it anyway?" in out
-    assert "Already in the list." in out
-    assert "neither an http(s):// URL nor an existing file" in out
-    assert "✓ Ledger Atom: 2 entries" in out and "✗ Gone: cannot connect" in out
-    assert "not a valid Apprise URL" in out
-    assert "✓ sent" in out
-    [hook] = webhook.wait_for(1)
-    assert hook["json"]["title"] == "newsradar test message"
-
-    text = target.read_text(encoding="utf-8")
-    assert text.startswith("# newsradar configuration, written by `newsradar init --interactive`")
-    assert "# Sources: where the news comes from." in text
-    config = parse_config(text, target)
-    assert [(s.name, s.url, s.kind) for s in config.source] == [
-        ("Kabul Ledger", news_site.rss_url, "feed"),
-        ("Ledger Atom", news_site.atom_url, "feed"),
-    ]
-    assert [(e.id, e.kind, e.aliases) for e in config.entity] == [
-        ("lashkar-e-taiba", "group", ["LeT", "Lashkar-e-Tayyiba"]),
-        ("hafiz-saeed", "official", []),
-    ]
-    assert [(a.name, a.url) for a in config.alert] == [("team hook", webhook.apprise_url())]
-    assert f"Wrote {target}: 2 sources, 2 entities, alerts to team hook." in out
 
 
 def test_wizard_defaults_give_builtin_sources_watchlist_and_console(tmp_path: Path) -> None:
@@ -142,20 +78,6 @@ def test_wizard_does_not_overwrite_without_asking(tmp_path: Path) -> None:
     result = answer(target, "n")
     assert result.exit_code != 0
     assert target.read_text(encoding="utf-8") == "# mine\n"
-
-
-def test_check_feed_follows_a_page_to_its_feed_and_explains_failures(news_site: NewsSite) -> None:
-    news_site.publish_sample(1)
-    found = check_feed(news_site.base_url + "/")
-    assert found.ok and found.discovered and found.url == news_site.rss_url
-    assert found.title == "Kabul Ledger" and found.entries == 1
-    missing = check_feed(news_site.base_url + "/no-such-feed.xml")
-    assert not missing.ok and missing.error == "the server answered HTTP 404 Not Found"
-    news_site.set_body("/plain", "<!DOCTYPE html><html><body><p>Hello</p></body></html>")
-    page = check_feed(news_site.base_url + "/plain")  # a page that advertises no feed
-    assert not page.ok and page.error is not None
-    assert page.error.startswith("not an RSS, Atom or JSON feed")
-    assert not check_feed("ftp://127.0.0.1/feed").ok
 
 
 def test_read_opml_lists_each_feed_once(tmp_path: Path) -> None:

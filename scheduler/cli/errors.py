@@ -29,6 +29,7 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("crawler.feeds", "FeedError"),
     ("crawler.sitemaps", "SitemapError"),
     ("crawler.safexml", "UnsafeXML"),
+    ("crawler.middlewares", "FetchRefused"),
     ("alerts.watchlist", "WatchlistError"),
     ("alerts.render", "TemplateProblem"),
 )
