@@ -7,6 +7,7 @@ from pathlib import Path
 
 from crawler import store
 from scheduler.config import ConfigError, locate_database
+from scheduler.runtime import MissingDatabase, open_database
 
 # Three missed heartbeats (the service beats every 30 s) and it counts as down.
 STALE_AFTER = timedelta(seconds=90)
@@ -35,11 +36,11 @@ def service_status(config_path: Path | None) -> tuple[list[str], int]:
     or alerts failing, 2 no service has run (or no database)."""
     try:
         database = locate_database(config_path)
+        db = open_database(config_path, database)
     except ConfigError as err:
         return [f"error: {err}"], NEVER_RAN
-    if not database.exists():
+    except MissingDatabase:
         return [f"no newsradar database at {database}: no service has run"], NEVER_RAN
-    db = store.open_db(database)
     try:
         row = store.service_row(db)
         if row is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scheduler import runtime
 from scheduler.config import (
     ConfigError,
     default_config_text,
@@ -121,3 +122,33 @@ def test_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_config(tmp_path / "option.toml").database_path == tmp_path / "option.db"
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(tmp_path / "missing.toml")
+
+
+# --- config → runtime objects (scheduler.runtime) ---------------------------------
+
+
+def test_runtime_objects_come_from_the_config(tmp_path: Path) -> None:
+    text = (
+        '[crawl]\nuser_agent = "radar (+mailto:desk@example.org)"\nmax_size = "512KB"\n'
+        '[delivery]\nretry_after = "5s"\ntimeout = "20s"\n'
+        + ENTITY
+        + '[[alert]]\nname = "desk"\nurl = "json://127.0.0.1:9/hook"\ntags = ["groups"]\n'
+    )
+    config = parse_config(text, tmp_path / "newsradar.toml")
+    [target] = runtime.targets_of(config)
+    assert (target.label, target.tags) == ("desk", ("groups",))
+    assert [t.url for t in runtime.targets_of(parse_config(""))] == ["console://"]
+    policy = runtime.delivery_policy(config)
+    assert (policy.retry_after, policy.timeout) == (timedelta(seconds=5), 20.0)
+    assert set(runtime.compile_watchlist(config).entities) == {"taliban"}
+    settings = runtime.scrapy_settings(config)
+    assert settings.get("USER_AGENT") == "radar (+mailto:desk@example.org)"
+    assert settings.getint("DOWNLOAD_MAXSIZE") == 512 * 1024
+    assert settings.get("NEWSRADAR_DB_PATH") == str(tmp_path / "newsradar.db")
+
+
+def test_runtime_refuses_what_it_cannot_build(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no spider polls sources of kind 'rss'"):
+        runtime.spider_for("rss")
+    with pytest.raises(runtime.MissingDatabase, match="run `newsradar run` first"):
+        runtime.open_database(None, tmp_path / "none.db")
