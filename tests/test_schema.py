@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +332,26 @@ def test_a_database_locked_while_it_needs_upgrading_is_reported_and_kept(
     db = store.open_db(path)  # once the lock is gone, the upgrade goes through
     assert applied(db) == schema.NAMES
     db.close()
+
+
+@pytest.mark.slow
+def test_opening_the_database_again_keeps_the_locks_this_process_holds(tmp_path: Path) -> None:
+    # Opening and closing the file outside SQLite (say, to read its header) drops every
+    # POSIX lock this process holds on it; another process may then checkpoint and
+    # delete the WAL under the open connections: a corrupt database.
+    path = tmp_path / "radar.db"
+    held = store.open_db(path)
+    held.execute("SELECT count(*) FROM sources").fetchone()
+    store.open_db(path).close()
+    probe = (
+        "import sqlite3, sys; conn = sqlite3.connect(sys.argv[1], timeout=0); "
+        "print(conn.execute('PRAGMA journal_mode = DELETE').fetchone()[0])"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=60
+    )
+    held.close()
+    assert other.returncode != 0 and "database is locked" in other.stderr, other.stdout
 
 
 def test_every_named_error_is_a_store_error() -> None:

@@ -63,7 +63,8 @@ def open_db(
     other reason the file cannot be opened, e.g. permissions).
     """
     path = Path(path)
-    _check_header(path)
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a database file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=busy_timeout)
@@ -91,19 +92,17 @@ def open_db(
     return db
 
 
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite at all before SQLite touches it."""
+def _is_sqlite_file(path: Path) -> bool:
+    """Whether the file starts as every SQLite database does.
+
+    Only called once SQLite has refused the file: opening and closing a file that a
+    connection of this process has open would drop that connection's POSIX locks
+    (and let another process corrupt the database)."""
     try:
         with path.open("rb") as file:
-            head = file.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
-        return
-    except IsADirectoryError as err:
-        raise StoreError(f"{path}: is a directory, not a database file") from err
-    except OSError as err:
-        raise StoreError(f"{path}: cannot read the database: {err.strerror or err}") from err
-    if head and head != SQLITE_MAGIC:
-        raise NotNewsradarDatabase(f"{path}: not a newsradar database (not a SQLite file at all)")
+            return file.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return True  # unreadable here: let SQLite's own words stand
 
 
 def _translate(path: Path, err: sqlite3.DatabaseError, step: str, timeout: float) -> StoreError:
@@ -113,6 +112,8 @@ def _translate(path: Path, err: sqlite3.DatabaseError, step: str, timeout: float
             f"{path}: locked by another process for more than {timeout:g} s while {step}; "
             "try again when it is done"
         )
+    if code == sqlite3.SQLITE_NOTADB and not _is_sqlite_file(path):
+        return NotNewsradarDatabase(f"{path}: not a newsradar database (not a SQLite file at all)")
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return CorruptDatabase(f"{path}: the database is damaged and cannot be read ({err})")
     return StoreError(f"{path}: {err}")
