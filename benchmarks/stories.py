@@ -413,7 +413,7 @@ def cost(out: list[str], n: int, new: int) -> None:
         ids = []
         for i in range(new):
             text = maker.article() if i % 2 else maker.paragraph() + "\n\n" + texts[i]
-            article_id = store.insert_article(
+            article_id, _ = store.store_article(
                 db,
                 {
                     "url": f"http://127.0.0.1/new/{i}",

@@ -56,7 +56,7 @@ def add_article(db, slug: str, title: str, text: str, published: str | None = No
     source_id = store.upsert_source(
         db, url="http://127.0.0.1/feed", name="Kabul Ledger", kind="feed"
     )
-    article_id = store.insert_article(
+    article_id, status = store.store_article(
         db,
         {
             "url": f"http://127.0.0.1/news/{slug}",
@@ -67,7 +67,7 @@ def add_article(db, slug: str, title: str, text: str, published: str | None = No
             "extracted_from": "page",
         },
     )
-    assert article_id is not None
+    assert status == "new"
     return article_id
 
 

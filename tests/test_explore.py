@@ -84,7 +84,7 @@ def populate(path: Path) -> sqlite_utils.Database:
         moment = NOW - timedelta(days=days)
         # The store stamps first_seen with the current time: set the clock to that day.
         with pytest.MonkeyPatch.context() as clock:
-            clock.setattr(store, "utcnow", lambda moment=moment: moment)
+            clock.setattr(store.times, "utcnow", lambda moment=moment: moment)
             store.store_article(
                 db,
                 {

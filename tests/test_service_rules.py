@@ -110,7 +110,7 @@ def test_expected_silence_from_history() -> None:
 def test_retention_drops_old_text_keeps_metadata_and_mentions(tmp_path: Path) -> None:
     db = store.open_db(tmp_path / "radar.db")
     source = store.upsert_source(db, url="http://127.0.0.1/feed", name="L", kind="feed")
-    old = store.insert_article(
+    old, _ = store.store_article(
         db,
         {
             "url": "http://127.0.0.1/old",
@@ -120,7 +120,7 @@ def test_retention_drops_old_text_keeps_metadata_and_mentions(tmp_path: Path) ->
             "extracted_from": "page",
         },
     )
-    new = store.insert_article(
+    new, _ = store.store_article(
         db,
         {
             "url": "http://127.0.0.1/new",

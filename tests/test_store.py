@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,42 +18,20 @@ def db(tmp_path: Path):
     database.close()
 
 
-def _article(db, url: str = "http://127.0.0.1/a1", **extra) -> int | None:
+def _article(db, url: str = "http://127.0.0.1/a1", **extra) -> tuple[int, str]:
     source_id = store.upsert_source(db, url="http://127.0.0.1/feed.xml", name="Ledger", kind="feed")
-    return store.insert_article(
+    return store.store_article(
         db,
         {"url": url, "source_id": source_id, "title": "T", "text": "Body", "extracted_from": "page"}
         | extra,
     )
 
 
-def test_schema_is_created_once_in_wal_mode(tmp_path: Path) -> None:
-    db = store.open_db(tmp_path / "radar.db")
-    assert db.journal_mode == "wal"
-    assert {"sources", "articles", "mentions", "alerts", "runs", "articles_fts"} <= set(
-        db.table_names()
-    )
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    assert version == len(store.MIGRATIONS)
-    db.close()
-    again = store.open_db(tmp_path / "radar.db")  # reopening applies nothing twice
-    assert again.execute("PRAGMA user_version").fetchone()[0] == version
-
-
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "radar.db"
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 999")
-    conn.close()
-    with pytest.raises(store.StoreError, match="newer than this newsradar"):
-        store.open_db(path)
-
-
 def test_articles_are_unique_by_url(db) -> None:
-    first = _article(db)
-    assert first is not None
-    assert _article(db) is None
-    assert store.known_urls(db, ["http://127.0.0.1/a1", "http://127.0.0.1/other"]) == {
+    first, status = _article(db)
+    assert status == "new"
+    assert _article(db) == (first, "duplicate")
+    assert set(store.article_states(db, ["http://127.0.0.1/a1", "http://127.0.0.1/other"])) == {
         "http://127.0.0.1/a1"
     }
     assert db["articles"].count == 1
@@ -64,7 +41,7 @@ def test_articles_are_unique_by_url(db) -> None:
 
 
 def test_matches_and_alerts_commit_together_and_once(db) -> None:
-    article_id = _article(db)
+    article_id, _ = _article(db)
     assert [a["id"] for a in store.unmatched_articles(db)] == [article_id]
     mention = {
         "entity_id": "taliban",
@@ -88,7 +65,7 @@ def test_matches_and_alerts_commit_together_and_once(db) -> None:
 
 
 def test_failed_attempts_are_retried_later_then_sent(db) -> None:
-    article_id = _article(db)
+    article_id, _ = _article(db)
     store.save_matches(db, article_id, [], {"inbox": ["taliban"]})
     (alert,) = store.due_alerts(db, ["inbox"])
     store.mark_attempt_failed(db, [alert["id"]], "HTTP 503", timedelta(minutes=5))
@@ -117,3 +94,24 @@ def test_runs_record_source_health(db) -> None:
     # A run left open by a killed process is closed as interrupted on restart.
     store.start_run(db, source_id)
     assert store.close_interrupted_runs(db) == 1
+
+
+def test_times_are_written_and_read_in_one_format() -> None:
+    moment = datetime(2026, 11, 27, 8, 15, tzinfo=UTC)
+    assert store.isotime(moment) == "2026-11-27T08:15:00Z"
+    assert store.isotime(moment.replace(tzinfo=None)) == "2026-11-27T08:15:00Z"  # naive is UTC
+    assert store.parse_isotime("2026-11-27T08:15:00Z") == moment
+
+
+def test_public_functions_raise_named_errors(db) -> None:
+    with pytest.raises(store.InvalidArticle, match="extracted_from"):
+        store.store_article(db, {"url": "http://127.0.0.1/a", "extracted_from": "guess"})
+    with pytest.raises(store.InvalidArticle, match="url"):
+        store.store_article(db, {"extracted_from": "page"})
+    assert db["articles"].count == 0
+    with pytest.raises(store.NoSuchRow, match="no run 99"):
+        store.finish_run(db, 99, articles_new=0, error=None)
+    with pytest.raises(store.NoSuchRow, match="no article 42"):
+        store.assign_story(db, 42)
+    with pytest.raises(store.NothingToSearch, match="nothing to search for"):
+        store.search_articles(db, '"" -- *')

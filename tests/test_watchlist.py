@@ -110,7 +110,7 @@ def test_rematch_backfills_silently_or_alerts_only_new_entities(tmp_path: Path) 
         ("b", "Sirajuddin Haqqani spoke on Monday."),
         ("c", "Rain is expected."),
     ):
-        store.insert_article(
+        store.store_article(
             db,
             {
                 "url": f"http://127.0.0.1/{slug}",
