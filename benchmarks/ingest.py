@@ -243,7 +243,7 @@ def run_floor(base: str, articles: int, concurrent_items: int) -> dict[str, Any]
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.extract import extract_article
+    from crawler.parse.extract import extract_article
 
     done = {"pages": 0, "text": 0}
 

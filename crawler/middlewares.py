@@ -18,7 +18,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.guard import LinkPolicy, port_of
-from crawler.urls import host_of
+from crawler.parse.urls import host_of
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from crawler.extract import PageResult, extract_page
+from crawler.parse.extract import PageResult, extract_page
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,10 @@ def worker_count(setting: int | str | None) -> int:
 def _context() -> multiprocessing.context.BaseContext:
     # A fork server forks workers from a clean single-threaded process (forking
     # the crawler itself, with its threads and sockets, is unsafe); preloading
-    # crawler.extract there imports trafilatura once, not once per worker.
+    # crawler.parse.extract there imports trafilatura once, not once per worker.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["crawler.extract"])
+        context.set_forkserver_preload(["crawler.parse.extract"])
         return context
     return multiprocessing.get_context()
 

@@ -122,7 +122,7 @@ class Crawler:
 
     async def crawl(self, source: SourceConfig) -> CrawlOutcome:
         """Poll ``source`` once; store what is new; report the outcome."""
-        from crawler.urls import host_of
+        from crawler.parse.urls import host_of
 
         lock = self.locks.setdefault(source.url, asyncio.Lock())
         if lock.locked():

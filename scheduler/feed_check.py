@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from crawler.feeds import FeedError, parse_feed
-from crawler.links import feed_links as advertised_feeds
-from crawler.links import parse_html
-from crawler.safexml import UnsafeXML, check_xml
+from crawler.parse.feeds import FeedError, parse_feed
+from crawler.parse.links import feed_links as advertised_feeds
+from crawler.parse.links import parse_html
+from crawler.parse.safexml import UnsafeXML, check_xml
 
 TIMEOUT = 10.0  # seconds, per request
 MAX_BYTES = 5 * 1024 * 1024

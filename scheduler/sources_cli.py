@@ -164,7 +164,7 @@ def read_opml(body: bytes) -> list[dict[str, str]]:
     exported another kind). Entity declarations are refused, as in every feed."""
     from lxml import etree
 
-    from crawler.safexml import UnsafeXML, check_xml
+    from crawler.parse.safexml import UnsafeXML, check_xml
 
     try:
         check_xml(body)

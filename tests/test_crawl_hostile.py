@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import FeedError, parse_feed
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.parse.feeds import FeedError, parse_feed
+from crawler.parse.sitemaps import SitemapError, parse_sitemap
 from hostile import (
     ARABIC,
     BILLION_LAUGHS,

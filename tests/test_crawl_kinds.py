@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import parse_feed
+from crawler.parse.feeds import parse_feed
 from hostile import run_once, write_config
 from newssite import NewsSite
 

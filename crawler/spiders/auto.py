@@ -20,16 +20,16 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import store
-from crawler.decode import decode_html
-from crawler.feeds import FeedError, is_json_feed
 from crawler.items import DiscoveryItem, SourceStatusItem
-from crawler.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
-from crawler.sitemaps import SitemapError
+from crawler.parse.decode import decode_html
+from crawler.parse.feeds import FeedError, is_json_feed
+from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
+from crawler.parse.sitemaps import SitemapError
+from crawler.parse.urls import site_root
 from crawler.spiders.base import SourceSpider, _flag
 from crawler.spiders.feed import FeedHandling
 from crawler.spiders.page import PageHandling
 from crawler.spiders.sitemap import SitemapHandling, sitemaps_in_robots
-from crawler.urls import site_root
 
 KINDS = ("feed", "sitemap", "page")
 

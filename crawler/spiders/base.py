@@ -13,12 +13,12 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import pool, store
-from crawler.extract import PageResult
 from crawler.guard import LinkPolicy
 from crawler.items import ArticleItem, SourceStatusItem, ValidatorsItem
 from crawler.middlewares import FetchRefused
+from crawler.parse.extract import PageResult
+from crawler.parse.urls import canonical_url
 from crawler.spiders import describe_failure
-from crawler.urls import canonical_url
 
 
 @dataclass(frozen=True)

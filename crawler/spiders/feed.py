@@ -8,8 +8,8 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from crawler.extract import binary_kind
-from crawler.feeds import Feed, FeedError, parse_feed
+from crawler.parse.extract import binary_kind
+from crawler.parse.feeds import Feed, FeedError, parse_feed
 from crawler.spiders.base import ArticleRef, SourceSpider
 
 

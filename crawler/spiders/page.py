@@ -10,9 +10,9 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from crawler.decode import decode_html
-from crawler.extract import not_html
-from crawler.links import article_links, parse_html
+from crawler.parse.decode import decode_html
+from crawler.parse.extract import not_html
+from crawler.parse.links import article_links, parse_html
 from crawler.spiders.base import ArticleRef, SourceSpider
 
 

@@ -13,10 +13,10 @@ from protego import Protego
 from scrapy.http import Response
 
 from crawler import store
-from crawler.extract import binary_kind
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.parse.extract import binary_kind
+from crawler.parse.sitemaps import SitemapError, parse_sitemap
+from crawler.parse.urls import is_site_root, site_root
 from crawler.spiders.base import ArticleRef, SourceSpider
-from crawler.urls import is_site_root, site_root
 
 # Where sites put their sitemap when robots.txt does not say.
 COMMON_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")

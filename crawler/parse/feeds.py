@@ -18,8 +18,8 @@ from typing import Any
 
 import feedparser
 
-from crawler.safexml import UnsafeXML, check_xml
-from crawler.urls import canonical_url, is_http
+from crawler.parse.safexml import UnsafeXML, check_xml
+from crawler.parse.urls import canonical_url, is_http
 
 
 class FeedError(Exception):
@@ -30,7 +30,7 @@ class FeedError(Exception):
 class FeedEntry:
     """One entry of a feed: where the article lives and what the feed says of it."""
 
-    link: str  # absolute and canonical (crawler.urls.canonical_url)
+    link: str  # absolute and canonical (crawler.parse.urls.canonical_url)
     title: str | None
     summary: str | None
     published: str | None  # ISO 8601 UTC

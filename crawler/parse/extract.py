@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 import trafilatura
 from lxml import etree
 
-from crawler.decode import decode_html
-from crawler.links import parse_html
-from crawler.urls import canonical_url, is_http, site_of
+from crawler.parse.decode import decode_html
+from crawler.parse.links import parse_html
+from crawler.parse.urls import canonical_url, is_http, site_of
 
 # Magic numbers of the binary types article links most often turn out to be.
 _BINARY_MAGIC = (

@@ -15,9 +15,9 @@ from io import BytesIO
 
 from lxml import etree
 
-from crawler.feeds import parse_iso_date
-from crawler.safexml import UnsafeXML, check_xml
-from crawler.urls import canonical_url, is_http
+from crawler.parse.feeds import parse_iso_date
+from crawler.parse.safexml import UnsafeXML, check_xml
+from crawler.parse.urls import canonical_url, is_http
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
