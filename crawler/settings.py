@@ -52,9 +52,6 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
 }
-EXTENSIONS = {
-    "crawler.extensions.ExtractionPool": 500,
-}
 
 # The SQLite database articles are stored in.
 NEWSRADAR_DB_PATH = "newsradar.db"
