@@ -29,6 +29,9 @@ from hostile import (
 )
 from newssite import NewsSite
 
+# Real servers and crawls: the system tier.
+pytestmark = pytest.mark.slow
+
 MAX_SIZE = 1024 * 1024
 
 # path on the hostile server -> what sources.last_error must say

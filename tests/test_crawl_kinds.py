@@ -17,6 +17,9 @@ from crawler.parse.feeds import parse_feed
 from hostile import run_once, write_config
 from newssite import NewsSite
 
+# Real servers and crawls: the system tier.
+pytestmark = pytest.mark.slow
+
 
 def _db(tmp_path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(tmp_path / "radar.db")
