@@ -1,4 +1,5 @@
-"""Item pipeline: store articles, discoveries, validators and the source's health."""
+"""Item pipeline: store articles, discoveries, validators and the source's health, and
+load what the spider reads of its source, through the crawl's one connection."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from crawler.items import (
     SourceStatusItem,
     ValidatorsItem,
 )
+from crawler.spiders.base import SourceSpider
+from crawler.spiders.state import SourceState
 
 
 class StorePipeline:
@@ -67,6 +70,9 @@ class StorePipeline:
             kind=spider.name,
         )
         self.run_id = store.start_run(self.db, self.source_id)
+        if isinstance(spider, SourceSpider):
+            # The crawl's one connection: the spider reads its source's state through it.
+            spider.state = SourceState.load(self.db, spider.source_url)
 
     def process_item(self, item: Any) -> Any:
         """Hand ``item`` to the step for its type (an unknown type passes untouched)."""

@@ -145,13 +145,12 @@ def test_describe_failure_in_words() -> None:
 
 
 def test_source_state_reads_validators_and_discovery_by_url(tmp_path: Path) -> None:
-    path = tmp_path / "radar.db"
-    empty = SourceState.load(path, SOURCE)  # never polled: nothing known, nothing fails
+    db = store.open_db(tmp_path / "radar.db")
+    empty = SourceState.load(db, SOURCE)  # never polled: nothing known, nothing fails
     assert (empty.resolved, empty.validators) == (None, {})
     assert empty.stored_articles(["https://e.org/a"]) == {}
-    empty.close()
+    assert SourceState(SOURCE).stored_articles(["https://e.org/a"]) == {}  # no database
 
-    db = store.open_db(path)
     source_id = store.upsert_source(db, url=SOURCE, name="News", kind="auto")
     store.save_validators(db, source_id, SOURCE, '"etag-1"', "Wed, 01 May 2024 00:00:00 GMT")
     store.save_discovery(db, source_id, "feed", "https://news.example.org/rss")
@@ -160,16 +159,14 @@ def test_source_state_reads_validators_and_discovery_by_url(tmp_path: Path) -> N
     article = {"url": "https://e.org/a", "source_id": other, "title": "A", "text": "Text"}
     article |= {"extracted_from": "page", "entry_updated": "2024-05-01T00:00:00Z"}
     store.store_article(db, article, ["https://e.org/a?alias"])
-    db.close()
 
-    state = SourceState.load(path, SOURCE)
+    state = SourceState.load(db, SOURCE)
     assert state.resolved == ("feed", "https://news.example.org/rss")
     assert state.validators_for(SOURCE) == ('"etag-1"', "Wed, 01 May 2024 00:00:00 GMT")
     assert state.validators_for("https://news.example.org/other") == (None, None)
     urls = ["https://e.org/a?alias", "https://e.org/new"]
     assert state.stored_articles(urls) == {"https://e.org/a?alias": "2024-05-01T00:00:00Z"}
-    state.close()
-    state.close()  # closing twice is harmless
+    db.close()
 
 
 def test_robots_cache_fetches_once_per_host_until_expiry() -> None:

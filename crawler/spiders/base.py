@@ -3,7 +3,8 @@ links, extract each page off the event loop, and report the source's health.
 
 A spider is handed what outlives its crawl (the extraction pool, the robots.txt
 cache) by whoever runs the crawls; a lone ``scrapy crawl`` starts a pool of its
-own. The source's state is read once, when the crawl starts (crawler.spiders.state).
+own. The source's state comes from the pipeline, read once when the crawl opens
+(crawler.spiders.state); without a pipeline the spider knows nothing stored.
 """
 
 from __future__ import annotations
@@ -97,13 +98,13 @@ class SourceSpider(scrapy.Spider):
         self.robots = robots if isinstance(robots, RobotsCache) else None
         self.extraction = extraction if isinstance(extraction, ExtractionPool) else None
         self._owns_extraction = False
+        # Replaced by the pipeline's when the spider opens (crawler.pipelines).
         self.state = SourceState(url)
 
     # -- lifecycle
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """Read the source's state, then poll what ``first_requests`` names."""
-        self.state = SourceState.load(self.settings.get("NEWSRADAR_DB_PATH"), self.source_url)
+        """Poll what ``first_requests`` names (the source's state is loaded by now)."""
         if self.extraction is None:
             workers = worker_count(self.settings.get("NEWSRADAR_EXTRACT_WORKERS"))
             self.extraction, self._owns_extraction = ExtractionPool(workers), True
@@ -115,7 +116,6 @@ class SourceSpider(scrapy.Spider):
         raise NotImplementedError
 
     def closed(self, reason: str) -> None:
-        self.state.close()
         if self._owns_extraction and self.extraction is not None:
             self.extraction.close()
 

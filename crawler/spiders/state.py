@@ -1,17 +1,17 @@
 """What a crawl reads of its source, loaded once when the spider opens.
 
-One read connection per crawl, opened here and closed with the spider: the
-validators of every document the source polls and what `auto` discovered are
-read at once, by the source's URL (so nothing depends on the pipeline having
-recorded the source first); which article URLs are stored already is asked per
-document, once its links are known. The pipeline does all the writing.
+A crawl has one database connection, the pipeline's: when the spider opens, the
+pipeline records the run and loads this state through it, and hands it to the
+spider. The validators of every document the source polls and what `auto`
+discovered are read at once, by the source's URL; which article URLs are stored
+already is asked per document, once its links are known (the pipeline's own
+writes are then visible at once). The pipeline does all the writing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from crawler import store
@@ -28,18 +28,13 @@ class SourceState:
     resolved: tuple[str, str] | None = None
     # ETag / Last-Modified per document URL, for conditional requests.
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    db: Any = field(default=None, repr=False)  # the crawl's read connection
+    db: Any = field(default=None, repr=False)  # the crawl's connection (the pipeline's)
 
     @classmethod
-    def load(cls, db_path: str | Path, source_url: str) -> SourceState:
-        """Open the database and read the state of the source at ``source_url``."""
-        db = store.open_db(db_path)
-        try:
-            row = store.source_row(db, source_url) or {}
-            validators = store.source_validators(db, source_url)
-        except BaseException:
-            db.close()
-            raise
+    def load(cls, db: Any, source_url: str) -> SourceState:
+        """Read the state of the source at ``source_url`` through ``db``."""
+        row = store.source_row(db, source_url) or {}
+        validators = store.source_validators(db, source_url)
         kind, url = row.get("resolved_kind"), row.get("resolved_url")
         resolved = (kind, url) if kind in KINDS and url else None
         return cls(source_url, resolved, validators, db)
@@ -54,9 +49,3 @@ class SourceState:
         if self.db is None:
             return {}
         return {url: updated for url, (_, updated) in store.article_states(self.db, urls).items()}
-
-    def close(self) -> None:
-        """Release the read connection."""
-        if self.db is not None:
-            self.db.close()
-            self.db = None
