@@ -81,6 +81,8 @@ def extract_article(html: str | bytes | etree._Element, url: str) -> Extracted |
     comes from JSON-LD, then meta tags, then the page (trafilatura/htmldate).
     Returns None when the page has no main text worth keeping.
     """
+    # bare_extraction is trafilatura's public call for a Python result (in its __all__,
+    # documented); extract_with_metadata renders the text with a YAML header instead.
     document = trafilatura.bare_extraction(
         html,
         url=url,
