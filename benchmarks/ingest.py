@@ -243,7 +243,7 @@ def run_floor(base: str, articles: int, concurrent_items: int) -> dict[str, Any]
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.extract import extract_article
+    from crawler.parse.extract import extract_article
 
     done = {"pages": 0, "text": 0}
 
@@ -289,6 +289,7 @@ def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
     from alerts.match import match_pending
     from alerts.matcher import Watchlist
     from crawler import store
+    from crawler.pool import ExtractionPool, worker_count
     from scheduler.config import default_config_text, parse_config
     from scheduler.crawl import CrawlRunner, run_in_reactor
 
@@ -299,26 +300,27 @@ def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
         )
 
         async def main() -> dict[str, Any]:
-            crawler = CrawlRunner(config)
-            started = time.perf_counter()
-            outcomes = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
-            crawled = time.perf_counter()
-            db = store.open_db(config.database_path)
-            report = match_pending(db, watchlist, [])
-            finished = time.perf_counter()
-            pages = db.execute(
-                "SELECT count(*) FROM articles WHERE extracted_from = 'page'"
-            ).fetchone()[0]
-            db.close()
-            return {
-                "articles": sum(o.articles_new for o in outcomes),
-                "from_page": pages,
-                "errors": [o.error for o in outcomes if o.error],
-                "matched": report.matched,
-                "seconds": finished - started,
-                "crawl_seconds": crawled - started,
-                "match_seconds": finished - crawled,
-            }
+            with ExtractionPool(worker_count(config.crawl.extract_workers)) as extraction:
+                crawler = CrawlRunner(config, extraction=extraction)
+                started = time.perf_counter()
+                outcomes = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
+                crawled = time.perf_counter()
+                db = store.open_db(config.database_path)
+                report = match_pending(db, watchlist, [])
+                finished = time.perf_counter()
+                pages = db.execute(
+                    "SELECT count(*) FROM articles WHERE extracted_from = 'page'"
+                ).fetchone()[0]
+                db.close()
+                return {
+                    "articles": sum(o.articles_new for o in outcomes),
+                    "from_page": pages,
+                    "errors": [o.error for o in outcomes if o.error],
+                    "matched": report.matched,
+                    "seconds": finished - started,
+                    "crawl_seconds": crawled - started,
+                    "match_seconds": finished - crawled,
+                }
 
         return run_in_reactor(main)
 
@@ -330,6 +332,7 @@ def _server_counts(base: str, reset: bool = False) -> dict[str, int]:
 
 def run_repoll(base: str, feeds: int) -> dict[str, Any]:
     """Poll ``feeds`` feeds twice: the second time nothing has changed."""
+    from crawler.pool import ExtractionPool, worker_count
     from scheduler.crawl import CrawlRunner, run_in_reactor
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -337,29 +340,31 @@ def run_repoll(base: str, feeds: int) -> dict[str, Any]:
         config = _config(Path(tmp) / "bench.db", urls, None)
 
         async def main() -> dict[str, Any]:
-            crawler = CrawlRunner(config)
-            _server_counts(base, reset=True)
-            started = time.perf_counter()
-            first = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
-            warm_seconds = time.perf_counter() - started
-            warm = _server_counts(base)
-            _server_counts(base, reset=True)
-            started = time.perf_counter()
-            second = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
-            seconds = time.perf_counter() - started
-            return {
-                "feeds": feeds,
-                "first_poll": {
-                    "seconds": warm_seconds,
-                    "requests": warm,
-                    "articles": sum(o.articles_new for o in first),
-                },
-                "seconds": seconds,
-                "requests": _server_counts(base),
-                "not_modified": sum(o.not_modified for o in second),
-                "articles_new": sum(o.articles_new for o in second),
-                "errors": [o.error for o in second if o.error][:5],
-            }
+            # One pool for both polls, as the service holds it.
+            with ExtractionPool(worker_count(None)) as extraction:
+                crawler = CrawlRunner(config, extraction=extraction)
+                _server_counts(base, reset=True)
+                started = time.perf_counter()
+                first = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
+                warm_seconds = time.perf_counter() - started
+                warm = _server_counts(base)
+                _server_counts(base, reset=True)
+                started = time.perf_counter()
+                second = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
+                seconds = time.perf_counter() - started
+                return {
+                    "feeds": feeds,
+                    "first_poll": {
+                        "seconds": warm_seconds,
+                        "requests": warm,
+                        "articles": sum(o.articles_new for o in first),
+                    },
+                    "seconds": seconds,
+                    "requests": _server_counts(base),
+                    "not_modified": sum(o.not_modified for o in second),
+                    "articles_new": sum(o.articles_new for o in second),
+                    "errors": [o.error for o in second if o.error][:5],
+                }
 
         return run_in_reactor(main)
 

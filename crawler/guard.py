@@ -19,7 +19,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from crawler.urls import host_of, is_ip, on_sites, site_of
+from crawler.parse.urls import host_of, is_ip, on_sites, site_of
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _DEFAULT_PORTS = {"http": 80, "https": 443}

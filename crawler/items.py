@@ -53,3 +53,12 @@ class DiscoveryItem:
     kind: str  # "feed", "sitemap" or "page"
     url: str
     candidates: list[tuple[str, str]] = field(default_factory=list)  # (kind, url) all found
+
+
+@dataclass
+class RediscoverItem:
+    """The document `auto` found behind a source failed: forget it, so the next poll
+    discovers again."""
+
+    source_url: str
+    url: str  # the document that failed

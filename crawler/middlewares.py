@@ -1,14 +1,12 @@
 """Downloader middlewares: the fetch guard (site and address rules) and a robots.txt
-cache shared by every crawl of the process."""
+cache shared by the crawls it is handed to."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import ipaddress
 import logging
-import time
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -18,7 +16,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.guard import LinkPolicy, port_of
-from crawler.urls import host_of
+from crawler.parse.urls import host_of
+from crawler.robots import RobotsCache
 
 log = logging.getLogger(__name__)
 
@@ -85,51 +84,19 @@ class FetchGuard:
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware with one cache for all crawls of the process.
+    """Scrapy's robots.txt middleware over a RobotsCache shared by crawls.
 
-    Each poll is a new crawler; without this every poll of every feed would
-    fetch robots.txt again, doubling the cost of an unchanged feed. Parsers are
-    kept ``NEWSRADAR_ROBOTSTXT_TTL`` seconds; a failed fetch (no parser: all
-    allowed) only a minute.
+    The cache is the spider's ``robots`` (handed to it by whoever runs the
+    crawls); a spider without one gets a cache for its crawl alone. Parsers are
+    kept ``NEWSRADAR_ROBOTSTXT_TTL`` seconds.
     """
-
-    _cache: ClassVar[dict[str, tuple[float, Any]]] = {}
-    _pending: ClassVar[dict[str, asyncio.Future[Any]]] = {}
-    MAX_ENTRIES = 10_000
-    FAILURE_TTL = 60.0
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.ttl = crawler.settings.getfloat("NEWSRADAR_ROBOTSTXT_TTL", 3600)
+        shared = getattr(crawler.spider, "robots", None)
+        self.cache = shared if isinstance(shared, RobotsCache) else RobotsCache()
 
     async def robot_parser(self, request: Request) -> Any:
-        netloc = urlparse_cached(request).netloc
-        now = time.monotonic()
-        cached = self._cache.get(netloc)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        pending = self._pending.get(netloc)
-        if pending is not None:  # another crawl is fetching it right now
-            with contextlib.suppress(Exception):
-                return await asyncio.shield(pending)
-        future = asyncio.get_running_loop().create_future()
-        self._pending[netloc] = future
-        try:
-            parser = await super().robot_parser(request)
-        except BaseException as err:
-            future.set_exception(err)
-            future.exception()  # retrieved: no "never retrieved" warning
-            raise
-        else:
-            future.set_result(parser)
-        finally:
-            if self._pending.get(netloc) is future:
-                del self._pending[netloc]
-        if len(self._cache) >= self.MAX_ENTRIES:
-            for key in [k for k, (expiry, _) in self._cache.items() if expiry <= now]:
-                del self._cache[key]
-            if len(self._cache) >= self.MAX_ENTRIES:
-                self._cache.clear()
-        ttl = self.ttl if parser is not None else min(self.ttl, self.FAILURE_TTL)
-        self._cache[netloc] = (now + ttl, parser)
-        return parser
+        fetch = functools.partial(RobotsTxtMiddleware.robot_parser, self, request)
+        return await self.cache.parser(urlparse_cached(request).netloc, fetch, self.ttl)

@@ -1,7 +1,9 @@
-"""Item pipeline: store articles, discoveries, validators and the source's health."""
+"""Item pipeline: store articles, discoveries, validators and the source's health, and
+load what the spider reads of its source, through the crawl's one connection."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import signals
@@ -9,7 +11,15 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from crawler import store
-from crawler.items import ArticleItem, DiscoveryItem, SourceStatusItem, ValidatorsItem
+from crawler.items import (
+    ArticleItem,
+    DiscoveryItem,
+    RediscoverItem,
+    SourceStatusItem,
+    ValidatorsItem,
+)
+from crawler.spiders.base import SourceSpider
+from crawler.spiders.state import SourceState
 
 
 class StorePipeline:
@@ -36,6 +46,13 @@ class StorePipeline:
         self.not_modified = False
         self.entries = 0
         self.validators: dict[str, ValidatorsItem] = {}
+        self._steps: dict[type, Callable[[Any], None]] = {
+            ArticleItem: self._article,
+            SourceStatusItem: self._status,
+            ValidatorsItem: self._validators,
+            DiscoveryItem: self._discovery,
+            RediscoverItem: self._rediscover,
+        }
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -53,27 +70,35 @@ class StorePipeline:
             kind=spider.name,
         )
         self.run_id = store.start_run(self.db, self.source_id)
+        if isinstance(spider, SourceSpider):
+            # The crawl's one connection: the spider reads its source's state through it.
+            spider.state = SourceState.load(self.db, spider.source_url)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
-            self._store(item)
-        elif isinstance(item, SourceStatusItem):
-            # The first word on the source wins; a later error (a truncated
-            # document after its entries were read) is still an error.
-            self.source_answered = True
-            self.source_error = self.source_error or item.error
-            self.not_modified = self.not_modified or item.not_modified
-            self.entries += item.entries
-        elif isinstance(item, ValidatorsItem):
-            self.validators[item.url] = item
-        elif isinstance(item, DiscoveryItem):
-            if item.kind in ("feed", "sitemap", "page"):
-                store.save_discovery(self.db, self.source_id, item.kind, item.url)
-            else:
-                store.clear_discovery(self.db, self.source_id)
+        """Hand ``item`` to the step for its type (an unknown type passes untouched)."""
+        step = self._steps.get(type(item))
+        if step is not None:
+            step(item)
         return item
 
-    def _store(self, item: ArticleItem) -> None:
+    def _status(self, item: SourceStatusItem) -> None:
+        # The first word on the source wins; a later error (a truncated
+        # document after its entries were read) is still an error.
+        self.source_answered = True
+        self.source_error = self.source_error or item.error
+        self.not_modified = self.not_modified or item.not_modified
+        self.entries += item.entries
+
+    def _validators(self, item: ValidatorsItem) -> None:
+        self.validators[item.url] = item  # saved at the end, if the crawl completes
+
+    def _discovery(self, item: DiscoveryItem) -> None:
+        store.save_discovery(self.db, self.source_id, item.kind, item.url)
+
+    def _rediscover(self, item: RediscoverItem) -> None:
+        store.clear_discovery(self.db, self.source_id)
+
+    def _article(self, item: ArticleItem) -> None:
         _, status = store.store_article(
             self.db,
             {

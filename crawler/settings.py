@@ -10,6 +10,8 @@ BOT_NAME = "newsradar"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
+# How newsradar names itself to every site (the one definition; [crawl] user_agent
+# in the config overrides it).
 USER_AGENT = "newsradar/0.1 (self-hosted news monitor)"
 ROBOTSTXT_OBEY = True
 
@@ -49,9 +51,6 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
-}
-EXTENSIONS = {
-    "crawler.extensions.ExtractionPool": 500,
 }
 
 # The SQLite database articles are stored in.

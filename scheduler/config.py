@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from alerts.watchlist import Entity
+from crawler.settings import USER_AGENT
 
 CONFIG_ENV = "NEWSRADAR_CONFIG"
 DEFAULT_NAME = "newsradar.toml"
@@ -90,7 +91,7 @@ class CrawlConfig(_Strict):
     """``[crawl]``: defaults for every source, and how politely the crawler fetches."""
 
     interval: Duration = timedelta(minutes=15)
-    user_agent: str = Field(default="newsradar/0.1 (self-hosted news monitor)", min_length=1)
+    user_agent: str = Field(default=USER_AGENT, min_length=1)
     timeout: Duration = timedelta(seconds=30)
     # Sitemap entries older than this are not followed (a 50,000-URL archive
     # sitemap costs one fetch, not 50,000).

@@ -10,10 +10,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.config import Config, SourceConfig
 from scheduler.runtime import scrapy_settings, spider_arguments, spider_for
+
+if TYPE_CHECKING:
+    from crawler.pool import ExtractionPool
+    from crawler.robots import RobotsCache
 
 log = logging.getLogger("newsradar.crawl")
 
@@ -72,8 +76,12 @@ class CrawlRunner:
         *,
         verbose: bool = False,
         locks: dict[str, asyncio.Lock] | None = None,
+        extraction: ExtractionPool | None = None,
+        robots: RobotsCache | None = None,
     ) -> None:
         from scrapy.crawler import AsyncCrawlerRunner
+
+        from crawler.robots import RobotsCache
 
         self.config = config
         self.runner = AsyncCrawlerRunner(scrapy_settings(config, verbose=verbose))
@@ -83,10 +91,13 @@ class CrawlRunner:
         # Each crawl has its own downloader, so Scrapy's per-domain limit holds
         # within a crawl only; this bounds how many crawls hit one site at once.
         self.sites: dict[str, asyncio.Semaphore] = {}
+        # Handed to every spider: one pool of extraction workers and one robots.txt
+        # cache for all crawls (without a pool, each crawl starts its own).
+        self.shared = {"extraction": extraction, "robots": robots or RobotsCache()}
 
     async def crawl(self, source: SourceConfig) -> CrawlOutcome:
         """Poll ``source`` once; store what is new; report the outcome."""
-        from crawler.urls import host_of
+        from crawler.parse.urls import host_of
 
         lock = self.locks.setdefault(source.url, asyncio.Lock())
         if lock.locked():
@@ -102,7 +113,9 @@ class CrawlRunner:
         async with lock, site:
             crawler = self.runner.create_crawler(spider_for(source.kind))
             try:
-                await self.runner.crawl(crawler, **spider_arguments(self.config, source))
+                await self.runner.crawl(
+                    crawler, **spider_arguments(self.config, source), **self.shared
+                )
             except Exception as err:  # a crawl that dies must not take the service with it
                 log.exception("source %s: crawl failed", source.name, extra={"source": source.name})
                 return CrawlOutcome(source.name, 0, f"{type(err).__name__}: {err}")

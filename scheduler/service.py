@@ -24,7 +24,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.dispatch import DispatchReport, dispatch_due, send, send_digest
 from alerts.match import MatchReport, Stories, match_pending
 from alerts.render import Message
-from crawler import pool, store
+from crawler import store
+from crawler.pool import ExtractionPool, worker_count
+from crawler.robots import RobotsCache
 from scheduler.config import Config, ConfigError, SourceConfig, cron_trigger, load_config
 from scheduler.crawl import CrawlOutcome, CrawlRunner
 from scheduler.health import expected_silence, notice_for
@@ -85,6 +87,9 @@ class Service:
         self._stopping = False
         self._skipped = 0  # polls APScheduler skipped (the source still busy): logged in upkeep
         self._new_articles = asyncio.Event()
+        # Shared by every crawl for the service's lifetime (and across reloads).
+        self.extraction = ExtractionPool(worker_count(config.crawl.extract_workers))
+        self.robots = RobotsCache()
         self._apply(config)
 
     def _apply(self, config: Config) -> None:
@@ -94,7 +99,13 @@ class Service:
         self.targets = targets_of(config)
         self.operators = [t for t in self.targets if OPERATOR_TAG in t.tags]
         self.policy = delivery_policy(config)
-        self.crawler = CrawlRunner(config, verbose=self.verbose, locks=self._locks)
+        self.crawler = CrawlRunner(
+            config,
+            verbose=self.verbose,
+            locks=self._locks,
+            extraction=self.extraction,
+            robots=self.robots,
+        )
         for source in config.source:
             store.upsert_source(self.db, url=source.url, name=source.name, kind=source.kind)
 
@@ -349,8 +360,6 @@ class Service:
         self.scheduler.add_listener(self._count_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         store.service_started(self.db, os.getpid(), str(self.config.path or "built-in"))
         processor = asyncio.create_task(self._process_forever(), name="match and alert")
-        # Keep the extraction workers up between polls, not restarted for each wave.
-        pool.acquire(pool.worker_count(self.config.crawl.extract_workers))
         self.scheduler.start()
         log.info(
             "newsradar running: %d sources, %d entities, %d alert targets, database %s",
@@ -385,7 +394,6 @@ class Service:
         processor.cancel()
         await asyncio.gather(processor, return_exceptions=True)
         await self.process()
-        pool.release()
         store.service_stopped(self.db)
         log.info("stopped")
 
@@ -394,7 +402,8 @@ class Service:
             self._skipped += 1
 
     def close(self) -> None:
-        """Release the database."""
+        """Stop the extraction workers and release the database."""
+        self.extraction.close()
         self.db.close()
 
 

@@ -90,32 +90,13 @@ def read_opml(body: bytes) -> list[dict[str, str]]:
     """The subscriptions of an OPML file: name, url, kind ("feed" unless newsradar
     exported another kind). Entity declarations are refused, as in every feed.
     SourcesError when it cannot be read."""
-    from lxml import etree
-
-    from crawler.safexml import UnsafeXML, check_xml
+    from crawler.parse.opml import OPMLError, parse_opml
 
     try:
-        check_xml(body)
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-        root = etree.fromstring(body, parser)
-    except (UnsafeXML, etree.XMLSyntaxError) as err:
+        listed = parse_opml(body)
+    except OPMLError as err:
         raise SourcesError(f"not a readable OPML file: {err}") from err
-    found = []
-    for outline in root.iter("outline"):
-        url = outline.get("xmlUrl") or (
-            outline.get("url") if outline.get("newsradarKind") else None
-        )
-        if not url:
-            continue
-        name = outline.get("title") or outline.get("text") or url
-        found.append(
-            {
-                "name": name.strip(),
-                "url": url.strip(),
-                "kind": outline.get("newsradarKind") or "feed",
-            }
-        )
-    return found
+    return [{"name": s.name, "url": s.url, "kind": s.kind} for s in listed]
 
 
 def _toml_source(source: dict[str, str]) -> str:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import newsradar
 from hostile import run_once, write_config
 from newssite import NewsSite
+
+# Real servers and crawls: the system tier.
+pytestmark = pytest.mark.slow
 
 OPML = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="1.0"><head><title>My feeds</title></head><body>

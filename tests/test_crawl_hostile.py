@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import FeedError, parse_feed
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.parse.feeds import FeedError, parse_feed
+from crawler.parse.sitemaps import SitemapError, parse_sitemap
 from hostile import (
     ARABIC,
     BILLION_LAUGHS,
@@ -28,6 +28,9 @@ from hostile import (
     write_config,
 )
 from newssite import NewsSite
+
+# Real servers and crawls: the system tier.
+pytestmark = pytest.mark.slow
 
 MAX_SIZE = 1024 * 1024
 

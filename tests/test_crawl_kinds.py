@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import parse_feed
+from crawler.parse.feeds import parse_feed
 from hostile import run_once, write_config
 from newssite import NewsSite
+
+# Real servers and crawls: the system tier.
+pytestmark = pytest.mark.slow
 
 
 def _db(tmp_path: Path) -> sqlite3.Connection:

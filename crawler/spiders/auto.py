@@ -10,7 +10,7 @@ discovers again. ``-a discover_only=1`` reports every candidate and follows none
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import scrapy
@@ -19,19 +19,16 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import store
-from crawler.decode import decode_html
-from crawler.feeds import FeedError, is_json_feed
-from crawler.items import DiscoveryItem, SourceStatusItem
-from crawler.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
-from crawler.sitemaps import SitemapError
-from crawler.spiders.base import SourceSpider, _flag
-from crawler.spiders.feed import FeedHandling
-from crawler.spiders.page import PageHandling
-from crawler.spiders.sitemap import SitemapHandling, sitemaps_in_robots
-from crawler.urls import site_root
-
-KINDS = ("feed", "sitemap", "page")
+from crawler.items import DiscoveryItem, RediscoverItem, SourceStatusItem
+from crawler.parse.decode import decode_html
+from crawler.parse.feeds import FeedError, is_json_feed
+from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
+from crawler.parse.sitemaps import SitemapError
+from crawler.parse.urls import site_root
+from crawler.spiders.base import SourceSpider, content_type_of, flag
+from crawler.spiders.feed import poll_feed, read_feed
+from crawler.spiders.page import poll_listing
+from crawler.spiders.sitemap import poll_sitemap, read_sitemap, sitemaps_in_robots
 
 
 def sniff(body: bytes) -> str:
@@ -46,57 +43,58 @@ def sniff(body: bytes) -> str:
     return "html"
 
 
-class AutoSpider(FeedHandling, SitemapHandling, PageHandling, SourceSpider):
+# How a document of each kind is polled once discovery has chosen it.
+POLLERS = {"feed": poll_feed, "sitemap": poll_sitemap, "page": poll_listing}
+
+
+class AutoSpider(SourceSpider):
     """``scrapy crawl auto -a url=https://example.org/`` (any URL of a news site)."""
 
     name = "auto"
 
     def __init__(self, url: str, discover_only: Any = False, **kwargs: Any) -> None:
         super().__init__(url, **kwargs)
-        self.discover_only = _flag(discover_only)
+        self.discover_only = flag(discover_only)
         self.candidates: list[tuple[str, str]] = []
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.open_state()
-        row = store.source_row(self.db, self.source_url)
-        if not self.discover_only and row and row.get("resolved_kind") in KINDS:
-            yield self.document_request(
-                row["resolved_url"],
-                self.parse_resolved,
-                configured=True,
-                errback=self.resolved_failed,
-                meta={"newsradar_kind": row["resolved_kind"]},
+    def first_requests(self) -> Iterable[scrapy.Request]:
+        resolved = self.state.resolved
+        if not self.discover_only and resolved is not None:
+            kind, url = resolved
+            return [
+                self.document_request(
+                    url,
+                    self.parse_resolved,
+                    configured=True,
+                    errback=self.resolved_failed,
+                    meta={"newsradar_kind": kind},
+                )
+            ]
+        return [
+            self.document_request(
+                self.source_url, self.parse_discover, configured=True, conditional=False
             )
-            return
-        yield self.document_request(
-            self.source_url, self.parse_discover, configured=True, conditional=False
-        )
+        ]
 
     # -- polling what an earlier poll found
 
-    async def parse_resolved(self, response: Response) -> AsyncIterator[Any]:
+    def parse_resolved(self, response: Response) -> Iterator[Any]:
         """Poll the document discovery found; rediscover next time if it is gone."""
         if response.status == 304:
-            yield self.not_modified(response)
+            yield self.not_modified()
             return
-        kind = response.meta["newsradar_kind"]
-        handler = {
-            "feed": self.handle_feed,
-            "sitemap": self.handle_sitemap,
-            "page": self.handle_listing,
-        }[kind]
         broken = False
-        async for result in handler(response):
+        for result in POLLERS[response.meta["newsradar_kind"]](self, response):
             if isinstance(result, SourceStatusItem) and result.error and not result.entries:
                 broken = True
             yield result
         if broken:
-            yield DiscoveryItem(self.source_url, "none", response.url)
+            yield RediscoverItem(self.source_url, response.url)
 
     def resolved_failed(self, failure: Failure) -> Iterator[Any]:
         yield from self.source_failed(failure)
         if isinstance(failure.value, HttpError) and failure.value.response.status in (404, 410):
-            yield DiscoveryItem(self.source_url, "none", failure.request.url)
+            yield RediscoverItem(self.source_url, failure.request.url)
 
     # -- discovery
 
@@ -127,21 +125,20 @@ class AutoSpider(FeedHandling, SitemapHandling, PageHandling, SourceSpider):
         looks = sniff(response.body)
         if looks == "feed":
             try:
-                feed = self.read_feed(response)
+                feed = read_feed(response)
             except FeedError as err:
                 yield self.source_error(str(err))
                 return
             self._found("feed", response.url)
-            async for result in self._chosen("feed", response, self.handle_feed(response, feed)):
+            for result in self._chosen("feed", response, poll_feed(self, response, feed)):
                 yield result
             return
         if looks == "sitemap":
             self._found("sitemap", response.url)
-            async for result in self._chosen("sitemap", response, self.handle_sitemap(response)):
+            for result in self._chosen("sitemap", response, poll_sitemap(self, response)):
                 yield result
             return
-        content_type = response.headers.get("Content-Type")
-        page = decode_html(response.body, content_type.decode("latin-1") if content_type else None)
+        page = decode_html(response.body, content_type_of(response))
         tree = parse_html(page.text) if response.body.strip() else None
         if tree is None:
             yield self.source_error("empty or unreadable page: no feed, sitemap or links found")
@@ -158,13 +155,12 @@ class AutoSpider(FeedHandling, SitemapHandling, PageHandling, SourceSpider):
             if found is None or sniff(found.body) != "feed":
                 continue
             try:
-                feed = self.read_feed(found)
+                feed = read_feed(found)
             except FeedError:
                 continue
             self._found("feed", found.url)
             if not self.discover_only:
-                chosen = self._chosen("feed", found, self.handle_feed(found, feed))
-                async for result in chosen:
+                for result in self._chosen("feed", found, poll_feed(self, found, feed)):
                     yield result
                 return
         robots = await self.fetch(root + "robots.txt", robots_txt=True)
@@ -173,34 +169,31 @@ class AutoSpider(FeedHandling, SitemapHandling, PageHandling, SourceSpider):
             if found is None:
                 continue
             try:
-                self.read_sitemap(found)
+                read_sitemap(self, found)
             except SitemapError:
                 continue
             self._found("sitemap", found.url)
             if not self.discover_only:
-                async for result in self._chosen("sitemap", found, self.handle_sitemap(found)):
+                for result in self._chosen("sitemap", found, poll_sitemap(self, found)):
                     yield result
                 return
         self.link_policy.add_site(response.url)
         if article_links(tree, response.url, self.link_policy.sites, limit=1):
             self._found("page", response.url)
         if not self.discover_only:
-            async for result in self._chosen("page", response, self.handle_listing(response, tree)):
+            for result in self._chosen("page", response, poll_listing(self, response, tree)):
                 yield result
             return
         yield self._report()
 
-    async def _chosen(
-        self, kind: str, response: Response, handled: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
+    def _chosen(self, kind: str, response: Response, polled: Iterator[Any]) -> Iterator[Any]:
         """Save the discovery, then poll the document (or just report, discover_only)."""
         if self.discover_only:
             yield self._report()
             return
         self.logger.info("source %s: polling %s as %s", self.source_name, response.url, kind)
         yield DiscoveryItem(self.source_url, kind, response.url, list(self.candidates))
-        async for result in handled:
-            yield result
+        yield from polled
 
     def _report(self) -> SourceStatusItem | DiscoveryItem:
         self.crawler.stats.set_value("newsradar/discovery", list(self.candidates))

@@ -1,46 +1,49 @@
 """What every source spider does: poll a document conditionally, follow new article
-links, extract each page off the event loop, and report the source's health."""
+links, extract each page off the event loop, and report the source's health.
+
+A spider is handed what outlives its crawl (the extraction pool, the robots.txt
+cache) by whoever runs the crawls; a lone ``scrapy crawl`` starts a pool of its
+own. The source's state comes from the pipeline, read once when the crawl opens
+(crawler.spiders.state); without a pipeline the spider knows nothing stored.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import pool, store
-from crawler.extract import PageResult
 from crawler.guard import LinkPolicy
 from crawler.items import ArticleItem, SourceStatusItem, ValidatorsItem
 from crawler.middlewares import FetchRefused
-from crawler.spiders import describe_failure
-from crawler.urls import canonical_url
+from crawler.parse.urls import canonical_url
+from crawler.pool import ExtractionPool, worker_count
+from crawler.robots import RobotsCache
+from crawler.spiders.articles import (
+    ArticleRef,
+    article_from_page,
+    article_from_ref,
+    select_articles,
+)
+from crawler.spiders.failures import describe_failure
+from crawler.spiders.state import SourceState
+
+Callback = Callable[[Response], Any]
 
 
-@dataclass(frozen=True)
-class ArticleRef:
-    """An article link found in a feed, sitemap or listing page, with what the
-    document said of it (the fallback when the page cannot be read)."""
-
-    url: str  # canonical
-    title: str | None = None
-    summary: str | None = None
-    published: str | None = None
-    updated: str | None = None
-    author: str | None = None
-
-
-def _flag(value: Any) -> bool:
+def flag(value: Any) -> bool:
+    """A spider argument as a boolean ("1", "true", "yes", "on" from the command line)."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
 
 
-def _domains(value: Any) -> tuple[str, ...]:
+def domains(value: Any) -> tuple[str, ...]:
+    """A spider argument as domain names (a comma- or space-separated string, or a list)."""
     if not value:
         return ()
     if isinstance(value, str):
@@ -48,11 +51,29 @@ def _domains(value: Any) -> tuple[str, ...]:
     return tuple(str(d).strip().lower() for d in value if str(d).strip())
 
 
+def validators_of(response: Response) -> ValidatorsItem:
+    """The response's ETag / Last-Modified, to be saved when the crawl completes."""
+
+    def header(name: str) -> str | None:
+        value = response.headers.get(name)
+        return value.decode("latin-1") if value else None
+
+    return ValidatorsItem(response.url, header("ETag"), header("Last-Modified"))
+
+
+def content_type_of(response: Response) -> str | None:
+    """The response's Content-Type header as text, or None."""
+    value = response.headers.get("Content-Type")
+    return value.decode("latin-1") if value else None
+
+
 class SourceSpider(scrapy.Spider):
     """Base of the per-kind spiders. Arguments (``-a`` on the command line):
 
     url, source_name, allow_domains (comma-separated), window (seconds: how old
     a sitemap entry may be), max_articles (per poll), store_html (keep raw pages).
+    Given in code only: ``extraction`` (an ExtractionPool) and ``robots`` (a
+    RobotsCache), shared with other crawls.
     """
 
     def __init__(
@@ -63,6 +84,8 @@ class SourceSpider(scrapy.Spider):
         window: Any = 2 * 86400,
         max_articles: Any = 500,
         store_html: Any = False,
+        extraction: ExtractionPool | None = None,
+        robots: RobotsCache | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -70,50 +93,50 @@ class SourceSpider(scrapy.Spider):
         self.source_name = source_name or url
         self.window = float(window)
         self.max_articles = int(max_articles)
-        self.store_html = _flag(store_html)
-        self.link_policy = LinkPolicy(url, _domains(allow_domains))
-        self.db: Any = None
-        self._source_id: int | None = None
+        self.store_html = flag(store_html)
+        self.link_policy = LinkPolicy(url, domains(allow_domains))
+        self.robots = robots if isinstance(robots, RobotsCache) else None
+        self.extraction = extraction if isinstance(extraction, ExtractionPool) else None
+        self._owns_extraction = False
+        # Replaced by the pipeline's when the spider opens (crawler.pipelines).
+        self.state = SourceState(url)
 
     # -- lifecycle
 
-    def open_state(self) -> None:
-        """Open the database for reading this source's state (validators, known URLs)."""
-        if self.db is None:
-            self.db = store.open_db(self.settings.get("NEWSRADAR_DB_PATH"))
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """Poll what ``first_requests`` names (the source's state is loaded by now)."""
+        if self.extraction is None:
+            workers = worker_count(self.settings.get("NEWSRADAR_EXTRACT_WORKERS"))
+            self.extraction, self._owns_extraction = ExtractionPool(workers), True
+        for request in self.first_requests():
+            yield request
 
-    def source_id(self) -> int | None:
-        """This source's id in the database (the pipeline records it on opening)."""
-        if self._source_id is None:
-            self.open_state()
-            row = store.source_row(self.db, self.source_url)
-            self._source_id = row["id"] if row else None
-        return self._source_id
+    def first_requests(self) -> Iterable[scrapy.Request]:
+        """The requests a poll starts with (each spider names its own)."""
+        raise NotImplementedError
 
     def closed(self, reason: str) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        if self._owns_extraction and self.extraction is not None:
+            self.extraction.close()
 
     # -- the polled documents
 
     def document_request(
         self,
         url: str,
-        callback: Any,
+        callback: Callback,
         *,
         configured: bool = False,
         conditional: bool = True,
-        errback: Any = None,
+        errback: Callable[[Failure], Any] | None = None,
         meta: dict[str, Any] | None = None,
     ) -> scrapy.Request:
         """A request for a feed, sitemap or listing page: conditional on the
         validators saved by the last complete poll, so an unchanged document costs
         one 304 and no parsing."""
-        self.open_state()
         headers: dict[str, str] = {}
         if conditional:
-            etag, last_modified = store.get_validators(self.db, self.source_id(), url)
+            etag, last_modified = self.state.validators_for(url)
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
@@ -132,17 +155,7 @@ class SourceSpider(scrapy.Spider):
             },
         )
 
-    @staticmethod
-    def validators_of(response: Response) -> ValidatorsItem:
-        """The response's ETag / Last-Modified, to be saved when the crawl completes."""
-
-        def header(name: str) -> str | None:
-            value = response.headers.get(name)
-            return value.decode("latin-1") if value else None
-
-        return ValidatorsItem(response.url, header("ETag"), header("Last-Modified"))
-
-    def not_modified(self, response: Response) -> SourceStatusItem:
+    def not_modified(self) -> SourceStatusItem:
         """The status of a document answered 304."""
         self.crawler.stats.inc_value("newsradar/not_modified")
         return SourceStatusItem(self.source_url, not_modified=True)
@@ -167,22 +180,14 @@ class SourceSpider(scrapy.Spider):
     def follow(self, refs: list[ArticleRef]) -> Iterator[scrapy.Request]:
         """Requests for the articles not stored yet, and for stored ones whose
         document says they changed since (a re-check); at most max_articles."""
-        self.open_state()
-        states = store.article_states(self.db, [ref.url for ref in refs])
-        followed = 0
-        for ref in refs:
-            recheck = False
-            state = states.get(ref.url)
-            if state is not None:
-                stored_updated = state[1]
-                if not (ref.updated and stored_updated and ref.updated > stored_updated):
-                    self.crawler.stats.inc_value("newsradar/articles_known")
-                    continue
-                recheck = True
-            if followed >= self.max_articles:
-                self.crawler.stats.inc_value("newsradar/articles_over_limit")
-                continue
-            followed += 1
+        stored = self.state.stored_articles(ref.url for ref in refs)
+        selection = select_articles(refs, stored, self.max_articles)
+        stats = self.crawler.stats
+        if selection.known:
+            stats.inc_value("newsradar/articles_known", selection.known)
+        if selection.over_limit:
+            stats.inc_value("newsradar/articles_over_limit", selection.over_limit)
+        for ref, recheck in selection.follow:
             yield scrapy.Request(
                 ref.url,
                 callback=self.parse_article,
@@ -197,42 +202,24 @@ class SourceSpider(scrapy.Spider):
         """Extract the page in the extraction pool; fall back to what the document said."""
         ref: ArticleRef = response.meta["newsradar_ref"]
         recheck: bool = response.meta.get("newsradar_recheck", False)
-        content_type = response.headers.get("Content-Type")
-        result: PageResult = await pool.extract(
+        assert self.extraction is not None  # set in start()
+        result = await self.extraction.extract(
             response.body,
             response.url,
-            content_type.decode("latin-1") if content_type else None,
+            content_type_of(response),
             keep_html=self.store_html,
             timeout=self.settings.getfloat("NEWSRADAR_EXTRACT_TIMEOUT", 30),
         )
-        aliases = [ref.url, canonical_url(response.url)]
         if result.extracted is None:
             reason = result.skipped or "no main text"
             self.crawler.stats.inc_value("newsradar/pages_skipped")
             self.logger.info("article %s: %s; using the document's text", ref.url, reason)
-            item = self.from_ref(ref, recheck)
-            if item is not None:
-                item.aliases = aliases
-                yield item
-            return
-        extracted = result.extracted
-        if result.charset_note:
+        elif result.charset_note:
             self.logger.warning("article %s: %s", ref.url, result.charset_note)
-        yield ArticleItem(
-            url=result.canonical or ref.url,
-            source_url=self.source_url,
-            title=ref.title or extracted.title,
-            text=extracted.text,
-            extracted_from="page",
-            author=extracted.author or ref.author,
-            published=ref.published or extracted.published,
-            language=extracted.language,
-            aliases=aliases,
-            entry_updated=ref.updated,
-            recheck=recheck,
-            html=result.html,
-            charset_note=result.charset_note,
-        )
+        aliases = [ref.url, canonical_url(response.url)]
+        item = article_from_page(ref, result, self.source_url, aliases, recheck)
+        if item is not None:
+            yield item
 
     def article_failed(self, failure: Failure) -> Iterator[ArticleItem]:
         """An article page could not be fetched: keep the document's text, if any."""
@@ -244,23 +231,7 @@ class SourceSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("newsradar/pages_failed")
         self.logger.info("article %s: %s; using the document's text", ref.url, reason)
-        item = self.from_ref(ref, failure.request.meta.get("newsradar_recheck", False))
+        recheck = failure.request.meta.get("newsradar_recheck", False)
+        item = article_from_ref(ref, self.source_url, recheck)
         if item is not None:
             yield item
-
-    def from_ref(self, ref: ArticleRef, recheck: bool = False) -> ArticleItem | None:
-        """The article as its feed entry described it; None when it said nothing but a
-        title (a sitemap or listing link): then the page is tried again next poll."""
-        if not ref.summary:
-            return None
-        return ArticleItem(
-            url=ref.url,
-            source_url=self.source_url,
-            title=ref.title,
-            text=ref.summary,
-            extracted_from="feed",
-            author=ref.author,
-            published=ref.published,
-            entry_updated=ref.updated,
-            recheck=recheck,
-        )

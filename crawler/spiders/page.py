@@ -4,58 +4,61 @@ pagination)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import scrapy
+from lxml import etree
 from scrapy.http import Response
 
-from crawler.decode import decode_html
-from crawler.extract import not_html
-from crawler.links import article_links, parse_html
-from crawler.spiders.base import ArticleRef, SourceSpider
+from crawler.parse.decode import decode_html
+from crawler.parse.extract import not_html
+from crawler.parse.links import article_links, parse_html
+from crawler.spiders.articles import ArticleRef
+from crawler.spiders.base import SourceSpider, content_type_of, validators_of
 
 
-class PageHandling:
-    """Reading a fetched listing page (shared by the page and auto spiders)."""
+def read_listing(response: Response) -> tuple[etree._Element | None, str | None]:
+    """A fetched listing page as an HTML tree, or (None, why it cannot be read)."""
+    content_type = content_type_of(response)
+    reason = "empty page" if not response.body.strip() else None
+    reason = reason or not_html(response.body, content_type)
+    if reason:
+        return None, reason
+    tree = parse_html(decode_html(response.body, content_type).text)
+    return tree, None if tree is not None else "unparseable HTML"
 
-    async def handle_listing(self: Any, response: Response, tree: Any = None) -> AsyncIterator[Any]:
-        """Status and validators, then a request per new article link."""
+
+def poll_listing(
+    spider: SourceSpider, response: Response, tree: etree._Element | None = None
+) -> Iterator[Any]:
+    """Status and validators, then a request per new article link."""
+    if tree is None:
+        tree, reason = read_listing(response)
         if tree is None:
-            content_type = response.headers.get("Content-Type")
-            content_type = content_type.decode("latin-1") if content_type else None
-            reason = "empty page" if not response.body.strip() else None
-            reason = reason or not_html(response.body, content_type)
-            if reason:
-                yield self.source_error(reason)
-                return
-            tree = parse_html(decode_html(response.body, content_type).text)
-        if tree is None:
-            yield self.source_error("unparseable HTML")
+            yield spider.source_error(reason or "unparseable HTML")
             return
-        self.link_policy.add_site(response.url)
-        links = article_links(tree, response.url, self.link_policy.sites, limit=self.max_articles)
-        if not links:
-            yield self.source_error("no article links found on the page")
-            return
-        yield self.status_ok(len(links))
-        yield self.validators_of(response)
-        # The anchor text is no headline ("Read more"): the page's own title is used.
-        for request in self.follow([ArticleRef(url=link.url) for link in links]):
-            yield request
+    spider.link_policy.add_site(response.url)
+    links = article_links(tree, response.url, spider.link_policy.sites, limit=spider.max_articles)
+    if not links:
+        yield spider.source_error("no article links found on the page")
+        return
+    yield spider.status_ok(len(links))
+    yield validators_of(response)
+    # The anchor text is no headline ("Read more"): the page's own title is used.
+    yield from spider.follow([ArticleRef(url=link.url) for link in links])
 
 
-class PageSpider(PageHandling, SourceSpider):
+class PageSpider(SourceSpider):
     """``scrapy crawl page -a url=https://example.org/world/``."""
 
     name = "page"
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield self.document_request(self.source_url, self.parse_document, configured=True)
+    def first_requests(self) -> Iterable[scrapy.Request]:
+        return [self.document_request(self.source_url, self.parse_document, configured=True)]
 
-    async def parse_document(self, response: Response) -> AsyncIterator[Any]:
+    def parse_document(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
-            yield self.not_modified(response)
+            yield self.not_modified()
             return
-        async for result in self.handle_listing(response):
-            yield result
+        yield from poll_listing(self, response)

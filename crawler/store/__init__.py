@@ -75,6 +75,7 @@ from crawler.store.sources import (
     set_operator_alerted,
     source_health,
     source_row,
+    source_validators,
     start_run,
     upsert_source,
 )
@@ -142,6 +143,7 @@ __all__ = [
     "set_operator_alerted",
     "source_health",
     "source_row",
+    "source_validators",
     "start_run",
     "status_figures",
     "store_article",

@@ -130,6 +130,22 @@ def save_validators(
     )
 
 
+def source_validators(
+    db: sqlite_utils.Database, source_url: str
+) -> dict[str, tuple[str | None, str | None]]:
+    """Every document's (ETag, Last-Modified) the source configured with ``source_url``
+    last saved, by document URL (empty for a source never polled)."""
+    return {
+        url: (etag, last_modified)
+        for url, etag, last_modified in db.execute(
+            "SELECT http_validators.url, http_validators.etag, http_validators.last_modified "
+            "FROM http_validators JOIN sources ON sources.id = http_validators.source_id "
+            "WHERE sources.url = ?",
+            [source_url],
+        )
+    }
+
+
 def set_next_poll(db: sqlite_utils.Database, url: str, moment: datetime | None) -> None:
     """Record when a source is polled next (None: not scheduled)."""
     db.execute(

@@ -14,16 +14,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
-from crawler.feeds import FeedError, parse_feed
-from crawler.links import feed_links as advertised_feeds
-from crawler.links import parse_html
-from crawler.safexml import UnsafeXML, check_xml
+from crawler.parse.feeds import FeedError, parse_feed
+from crawler.parse.links import feed_links as advertised_feeds
+from crawler.parse.links import parse_html
+from crawler.parse.opml import OPMLError, parse_opml
+from crawler.settings import USER_AGENT
 
 TIMEOUT = 10.0  # seconds, per request
 MAX_BYTES = 5 * 1024 * 1024
-USER_AGENT = "newsradar/0.1 (self-hosted news monitor; setup check)"
 
 
 class FetchError(Exception):
@@ -106,17 +105,10 @@ def read_opml(path: Path) -> list[tuple[str, str]]:
     except OSError as err:
         raise OpmlError(f"cannot read {path}: {err.strerror or err}") from err
     try:
-        check_xml(body)
-        root = ElementTree.fromstring(body)
-    except (UnsafeXML, ElementTree.ParseError) as err:
-        raise OpmlError(f"{path} is not a readable OPML file: {err}") from err
-    if root.tag.lower() != "opml":
-        raise OpmlError(f"{path} is not an OPML file (its root element is <{root.tag}>)")
-    feeds: dict[str, str] = {}
-    for outline in root.iter("outline"):
-        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if url.startswith(("http://", "https://")) and url not in feeds:
-            feeds[url] = (outline.get("title") or outline.get("text") or url).strip()
+        listed = parse_opml(body)
+    except OPMLError as err:
+        raise OpmlError(f"{path}: {err}") from err
+    feeds = [(s.name, s.url) for s in listed if s.kind == "feed"]
     if not feeds:
-        raise OpmlError(f"{path} lists no feed (no <outline xmlUrl=...>)")
-    return [(name, url) for url, name in feeds.items()]
+        raise OpmlError(f"{path}: lists no feed (no <outline xmlUrl=...>)")
+    return feeds

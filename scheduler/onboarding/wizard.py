@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from crawler.settings import USER_AGENT
 from scheduler.onboarding import toml_text
 from scheduler.onboarding.feed_check import OpmlError, check_feed, read_opml
 
@@ -302,7 +303,7 @@ def render_config(answers: Answers) -> str:
         'database = "newsradar.db"\n',
         toml_text.table(
             "[crawl]",
-            {"interval": "15m", "user_agent": "newsradar/0.1 (self-hosted news monitor)"},
+            {"interval": "15m", "user_agent": USER_AGENT},
             comment="How often each source is polled, and how newsradar introduces itself.",
         ),
         "# " + "-" * 75,

@@ -18,7 +18,7 @@ import courlan
 import lxml.html
 from lxml import etree
 
-from crawler.urls import canonical_url, is_http, on_sites
+from crawler.parse.urls import canonical_url, is_http, on_sites
 
 FEED_TYPES = (
     "application/rss+xml",

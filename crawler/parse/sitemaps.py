@@ -15,9 +15,9 @@ from io import BytesIO
 
 from lxml import etree
 
-from crawler.feeds import parse_iso_date
-from crawler.safexml import UnsafeXML, check_xml
-from crawler.urls import canonical_url, is_http
+from crawler.parse.dates import parse_date
+from crawler.parse.safexml import UnsafeXML, check_xml
+from crawler.parse.urls import canonical_url, is_http
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
@@ -151,11 +151,11 @@ def _entry(element: etree._Element) -> tuple[SitemapEntry | None, bool]:
         if name == "loc" and loc is None:
             loc = text
         elif name == "lastmod":
-            lastmod = parse_iso_date(text)
+            lastmod = parse_date(text)
         elif child.tag == f"{{{NEWS_NS}}}news":
             is_news = True
         elif name == "publication_date":
-            published = parse_iso_date(text)
+            published = parse_date(text)
         elif child.tag == f"{{{NEWS_NS}}}title":
             title = " ".join(text.split()) or None
     if not loc:

@@ -8,18 +8,17 @@ clean list of entries with absolute, canonical links.
 
 from __future__ import annotations
 
-import calendar
 import html
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 
-from crawler.safexml import UnsafeXML, check_xml
-from crawler.urls import canonical_url, is_http
+from crawler.parse.dates import from_struct_time, parse_date
+from crawler.parse.safexml import UnsafeXML, check_xml
+from crawler.parse.urls import canonical_url, is_http
 
 
 class FeedError(Exception):
@@ -30,7 +29,7 @@ class FeedError(Exception):
 class FeedEntry:
     """One entry of a feed: where the article lives and what the feed says of it."""
 
-    link: str  # absolute and canonical (crawler.urls.canonical_url)
+    link: str  # absolute and canonical (crawler.parse.urls.canonical_url)
     title: str | None
     summary: str | None
     published: str | None  # ISO 8601 UTC
@@ -61,31 +60,6 @@ def _plain(text: str | None) -> str | None:
         return None
     cleaned = " ".join(html.unescape(_TAGS.sub(" ", html.unescape(text))).split())
     return cleaned or None
-
-
-def _iso(parsed: Any) -> str | None:
-    if not parsed:
-        return None
-    try:
-        moment = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso_date(text: Any) -> str | None:
-    """An RFC 3339 / ISO 8601 date (with or without time) as ISO 8601 UTC, or None."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = feedparser._parse_date(text)  # RFC 822 and the other formats feeds use
-        return _iso(parsed)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def is_json_feed(body: bytes) -> bool:
@@ -147,8 +121,8 @@ def parse_feed(body: bytes, url: str) -> Feed:
             guids.add(guid)
         # dict.get: FeedParserDict.get("updated_parsed") would fall back to the
         # published date with a DeprecationWarning; the two are kept apart here.
-        published = _iso(dict.get(entry, "published_parsed"))
-        updated = _iso(dict.get(entry, "updated_parsed")) or published
+        published = from_struct_time(dict.get(entry, "published_parsed"))
+        updated = from_struct_time(dict.get(entry, "updated_parsed")) or published
         entries[link] = FeedEntry(
             link=link,
             title=_plain(entry.get("title")),
@@ -212,8 +186,8 @@ def _parse_json_feed(body: bytes, url: str) -> Feed:
             ids.add(item_id)
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
         author = authors[0].get("name") if authors and isinstance(authors[0], dict) else None
-        published = parse_iso_date(item.get("date_published"))
-        updated = parse_iso_date(item.get("date_modified")) or published
+        published = parse_date(item.get("date_published"))
+        updated = parse_date(item.get("date_modified")) or published
         text = item.get("summary") or item.get("content_text") or item.get("content_html")
         entries[link] = FeedEntry(
             link=link,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 import trafilatura
 from lxml import etree
 
-from crawler.decode import decode_html
-from crawler.links import parse_html
-from crawler.urls import canonical_url, is_http, site_of
+from crawler.parse.decode import decode_html
+from crawler.parse.links import parse_html
+from crawler.parse.urls import canonical_url, is_http, site_of
 
 # Magic numbers of the binary types article links most often turn out to be.
 _BINARY_MAGIC = (
@@ -81,6 +81,8 @@ def extract_article(html: str | bytes | etree._Element, url: str) -> Extracted |
     comes from JSON-LD, then meta tags, then the page (trafilatura/htmldate).
     Returns None when the page has no main text worth keeping.
     """
+    # bare_extraction is trafilatura's public call for a Python result (in its __all__,
+    # documented); extract_with_metadata renders the text with a YAML header instead.
     document = trafilatura.bare_extraction(
         html,
         url=url,
