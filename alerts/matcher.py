@@ -387,6 +387,12 @@ def _add_entity(entity: Entity, keys: dict[str, list[_Entry]]) -> None:
             for surname in _surnames(key):
                 ordinary = " " not in surname and surname in ORDINARY_WORDS
                 _add(keys, surname, _Entry(entity.id, alias, _SURNAME, ordinary=ordinary))
+    for alias in entity.weak_aliases:
+        # A weak alias counts only as the whole multi-word name: no surname, no lone word.
+        key = normalize_key(alias)
+        if " " in key:
+            all_caps, caps_tokens = _caps_shape(alias)
+            _add(keys, key, _Entry(entity.id, alias, _NAME, all_caps, caps_tokens))
     for phrase in entity.exclude:
         _add(keys, normalize_key(phrase), _Entry(entity.id, phrase, _EXCLUDE))
 
