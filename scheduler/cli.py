@@ -180,11 +180,15 @@ def matches(config_path: Path | None, since: str, as_json: bool) -> None:
                 click.echo(f"      {copy['time']}  {copy['source'] or '-'}  {copy['url']}")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
-def watchlist(config_path: Path | None, as_json: bool) -> None:
-    """List the watchlist: every entity with its kind, aliases, exclusions and tags."""
+@click.pass_context
+def watchlist(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
+    """List the watchlist: every entity with its kind, aliases, exclusions and tags
+    (`watchlist import` reads a UN or OpenSanctions list into a watchlist file)."""
+    if ctx.invoked_subcommand is not None:
+        return
     config = _load(config_path)
     for entity in config.entities():
         if as_json:
@@ -193,6 +197,7 @@ def watchlist(config_path: Path | None, as_json: bool) -> None:
                 "name": entity.name,
                 "kind": entity.kind,
                 "aliases": list(entity.aliases),
+                "weak_aliases": list(entity.weak_aliases),
                 "exclude": list(entity.exclude),
                 "tags": list(entity.tags),
             }
@@ -201,6 +206,7 @@ def watchlist(config_path: Path | None, as_json: bool) -> None:
         click.echo(f"{entity.id}  {entity.name}  ({entity.kind})")
         for label, values in (
             ("aliases", entity.aliases),
+            ("weak aliases", entity.weak_aliases),
             ("exclude", entity.exclude),
             ("tags", entity.tags),
         ):
@@ -501,3 +507,7 @@ def main() -> None:
 from scheduler.sources_cli import sources  # noqa: E402  (the `sources` command group)
 
 cli.add_command(sources)
+
+from scheduler.watchlist_import_cmd import watchlist_import  # noqa: E402
+
+watchlist.add_command(watchlist_import)

@@ -70,17 +70,19 @@ def decode_utf8(data: bytes, where: str) -> str:
         ) from err
 
 
-_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def slug_id(prefix: str, reference: str) -> str:
-    """A stable watchlist id from a list's own identifier: "un-" + "TAi.024" -> "un-tai.024".
+def slug_id(prefix: str, reference: str, *, lower: bool = False) -> str:
+    """A stable watchlist id from a list's own identifier: "un" and "TAi.024" give
+    "un-tai.024" with ``lower`` (UN references differ in more than case).
 
     Identifiers that need changing to fit an id also get a short hash of the original,
     so two references never collapse into one id.
     """
-    slug = _UNSAFE.sub("-", reference.strip().lower()).strip("-._")
-    if slug != reference.strip().lower() or not slug:
+    text = reference.strip().lower() if lower else reference.strip()
+    slug = _UNSAFE.sub("-", text).strip("-._")
+    if slug != text or not slug:
         digest = hashlib.sha1(reference.encode("utf-8")).hexdigest()[:6]
         slug = f"{slug}-{digest}" if slug else digest
     return f"{prefix}-{slug}"

@@ -117,9 +117,9 @@ def _record(element: Element, kind: str, quality: str, skipped: list[str]) -> Li
     dataid = _text(element, "DATAID")
     label = reference or (f"DATAID {dataid}" if dataid else "a record without reference")
     if reference:
-        entity_id = slug_id("un", reference)
+        entity_id = slug_id("un", reference, lower=True)
     elif dataid:
-        entity_id = slug_id("un-dataid", dataid)
+        entity_id = slug_id("un-dataid", dataid, lower=True)
     else:
         skipped.append(f"{label}: no REFERENCE_NUMBER or DATAID to give it a stable id")
         return None
