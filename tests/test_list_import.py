@@ -192,7 +192,6 @@ def users_edits(entry: dict) -> None:
     entry["aliases"].append("Mullah Beradar")  # the user's own spelling
     entry["aliases"].remove("Mullah Baradar Akhund")  # a list alias the user does not want
     entry["exclude"] = ["Baradar Street"]
-    entry["context"] = ["Taliban", "Kabul"]
     entry["tags"].append("urgent")
     entry["name"] = "Mullah Abdul Ghani Baradar"
 
@@ -201,6 +200,8 @@ def test_reimport_keeps_the_users_edits_and_reports_missing_records(tmp_path: Pa
     out = tmp_path / "entities.yaml"
     import_list(UN_V1, "un-xml", out=out, today=TODAY)
     edit(out, "un-tai.024", users_edits)
+    # A key this version does not know is carried through untouched.
+    edit(out, "un-tai.024", lambda entry: entry.update(context=["Taliban", "Kabul"]))
     out.write_text(
         out.read_text(encoding="utf-8") + "- id: kabul-police\n  name: Kabul police\n",
         encoding="utf-8",
@@ -519,3 +520,119 @@ def test_watchlist_still_lists_and_shows_weak_aliases(tmp_path: Path) -> None:
     checked = runner.invoke(cli, ["check"])
     assert checked.exit_code == 0, checked.output
     assert "never matched: 'Baradar' (weak, a single word)" in checked.stderr
+
+
+# --- the whole workflow, as a user runs it ------------------------------------------
+
+ARTICLES = {
+    "Deputy premier visits Doha": [
+        "Abdul Ghani Baradar arrived in Doha on Monday for talks on trade, officials said.",
+        "Baradar said the talks would continue next week in the Qatari capital.",
+        "The delegation is expected to meet business leaders before returning to Kabul.",
+    ],
+    "گزارش از کابل": [
+        "عبدالغنی برادر روز دوشنبه با یک هیئت تجاری در کابل دیدار کرد.",
+        "در این دیدار درباره تجارت و راه‌های ترانزیتی گفتگو شد.",
+        "هیئت قرار است هفته آینده به کابل بازگردد.",
+    ],
+    "Network issues statement": [
+        "The Haqqani network issued a statement on Tuesday about the border crossings.",
+        "Sirajuddin Haqqani, the interior minister, spoke to reporters in Kabul.",
+        "Haqqani added that the crossings would reopen within days.",
+    ],
+    "Bakery opens a second shop": [
+        "A baker named Baradar opened a second shop in Herat on Wednesday.",
+        "Khalifa, his business partner, said the doctor next door was their first customer.",
+        "The shop sells bread and sweets and opens at six every morning.",
+    ],
+    "Spelling differs in regional papers": [
+        "Abdul Ghani Biradar, as some regional papers spell the name, visited Kandahar.",
+        "The visit lasted two days and included meetings with traders.",
+        "Local officials described the talks as constructive.",
+    ],
+}
+
+
+def mentions_by_title(database: Path) -> dict[str, set[tuple[str, str]]]:
+    import sqlite_utils
+
+    found: dict[str, set[tuple[str, str]]] = {}
+    for row in sqlite_utils.Database(database).query(
+        "SELECT articles.title, mentions.entity_id, mentions.alias FROM articles "
+        "LEFT JOIN mentions ON mentions.article_id = articles.id"
+    ):
+        pairs = found.setdefault(row["title"], set())
+        if row["entity_id"] is not None:
+            pairs.add((row["entity_id"], row["alias"]))
+    return found
+
+
+@pytest.mark.slow
+def test_import_check_run_and_reimport_next_month(tmp_path: Path, news_site) -> None:
+    from conftest import newsradar
+
+    shutil.copy(UN_V1, tmp_path / "consolidated.xml")
+    imported = newsradar(
+        "watchlist", "import", "consolidated.xml", "--format", "un-xml", "--out", "un.yaml"
+    )
+    assert imported.returncode == 0, imported.stderr
+    (tmp_path / "own.csv").write_text("id,name,kind\nkabul-police,Kabul police,group\n")
+    config = tmp_path / "newsradar.toml"
+    config.write_text(
+        'database = "radar.db"\nwatchlist = ["un.yaml", "own.csv"]\n'
+        f'[[source]]\nname = "Ledger"\nurl = "{news_site.rss_url}"\n',
+        encoding="utf-8",
+    )
+    checked = newsradar("check", "-c", str(config))
+    assert checked.returncode == 0, checked.stderr
+    assert "7 entities" in checked.stdout
+    assert "'un-tai.024' (un-xml TAi.024): never matched: 'Baradar'" in checked.stderr
+    assert "surname 'akhund' is shared by un-tai.024, un-tai.002" in checked.stderr
+
+    for number, (title, paragraphs) in enumerate(ARTICLES.items()):
+        news_site.publish(f"story-{number}", title, paragraphs)
+    run = newsradar("run", "--once", "-c", str(config))
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert mentions_by_title(tmp_path / "radar.db") == {
+        "Deputy premier visits Doha": {("un-tai.024", "Abdul Ghani Baradar")},
+        "گزارش از کابل": {("un-tai.024", "عبدالغنی برادر")},
+        "Network issues statement": {
+            ("un-tae.012", "Haqqani Network"),
+            ("un-tai.144", "Sirajuddin Haqqani"),
+        },
+        "Bakery opens a second shop": set(),  # one-word weak names never match alone
+        "Spelling differs in regional papers": {("un-tai.024", "Abdul Ghani Biradar")},
+    }
+
+    # Next month: the user has edited the file; the new list keeps those edits.
+    edit(tmp_path / "un.yaml", "un-tai.024", users_edits)
+    shutil.copy(UN_V2, tmp_path / "consolidated.xml")
+    again = newsradar(
+        "watchlist", "import", "consolidated.xml", "--format", "un-xml", "--out", "un.yaml"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "1 added, 1 updated, 4 unchanged, 1 no longer listed" in again.stderr
+    assert "kept and marked missing_since" in again.stderr and "un-tai.002" in again.stderr
+    listed = newsradar("watchlist", "--json", "-c", str(config))
+    assert listed.returncode == 0, listed.stderr
+    watchlist = {e["id"]: e for e in map(json.loads, listed.stdout.splitlines())}
+    baradar = watchlist["un-tai.024"]
+    assert baradar["name"] == "Mullah Abdul Ghani Baradar"
+    assert baradar["exclude"] == ["Baradar Street"] and "urgent" in baradar["tags"]
+    assert "Mullah Beradar" in baradar["aliases"] and "Abdul Ghani Beradar" in baradar["aliases"]
+    assert "un-qdi.430" in watchlist and "un-tai.002" in watchlist
+
+    news_site.publish(
+        "story-new",
+        "New spelling in the wires",
+        [
+            "Abdul Ghani Beradar met a delegation from Uzbekistan on Thursday.",
+            "The two sides discussed a railway project linking the countries.",
+            "A further round of talks is planned for the spring.",
+        ],
+    )
+    second = newsradar("run", "--once", "-c", str(config))
+    assert second.returncode == 0, second.stderr
+    found = mentions_by_title(tmp_path / "radar.db")
+    assert found["New spelling in the wires"] == {("un-tai.024", "Abdul Ghani Beradar")}
