@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alerts.imports.merge import MergeReport, merge_entities
+# Only the light names here: `newsradar --help` imports this package for FORMATS.
 from alerts.imports.records import (
     FORMATS,
     MAX_LIST_BYTES,
@@ -20,7 +21,9 @@ from alerts.imports.records import (
     ListRecord,
     read_capped,
 )
-from alerts.imports.yamlfile import is_csv, read_entries, render, write_atomically
+
+if TYPE_CHECKING:
+    from alerts.imports.merge import MergeReport
 
 __all__ = [
     "FORMATS",
@@ -101,6 +104,9 @@ def import_list(
     written and ``ImportResult.text`` holds a new YAML watchlist. On any error
     (ListImportError) ``out`` is left as it was.
     """
+    from alerts.imports.merge import merge_entities
+    from alerts.imports.yamlfile import is_csv, read_entries, render, write_atomically
+
     records, skipped, scope = read_records(path, fmt, lists, quality)
     existing = read_entries(out) if out is not None else []
     merged, report = merge_entities(
