@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 from alerts.imports import MAX_LIST_BYTES, ListImportError, import_list, read_records
 from alerts.imports.un_xml import list_tag
 from alerts.matcher import Watchlist, find_mentions
-from alerts.watchlist import Entity, load_watchlist_file
+from alerts.watchlist import Entity, WatchlistError, load_watchlist_file
 from scheduler.checks import imported_alias_warnings
 from scheduler.cli import cli
 from scheduler.config import ConfigError, load_config
@@ -179,6 +180,19 @@ def test_config_names_several_watchlist_files(tmp_path: Path) -> None:
         load_config(config)
 
 
+def test_weak_aliases_inline_and_a_damaged_imported_record(tmp_path: Path) -> None:
+    config = tmp_path / "newsradar.toml"
+    config.write_text(
+        '[[entity]]\nid = "b"\nname = "Abdul Ghani Baradar"\nkind = "official"\n'
+        'weak_aliases = ["Abdul Ghani Biradar", "Baradar"]\n'
+    )
+    (entity,) = load_config(config).entities()
+    assert entity.weak_aliases == ("Abdul Ghani Biradar", "Baradar")
+    (tmp_path / "bad.yaml").write_text("- id: x\n  name: X Y\n  imported: 5\n")
+    with pytest.raises(WatchlistError, match=r"entity #1: 'imported' must be a mapping"):
+        load_watchlist_file(tmp_path / "bad.yaml")
+
+
 # --- re-import --------------------------------------------------------------------
 
 
@@ -339,27 +353,37 @@ def test_check_reports_unused_aliases_and_shared_surnames() -> None:
         Entity(r.id, r.name, r.kind, r.aliases, (), r.tags, r.weak_aliases, f"un-xml {r.reference}")
         for r in records
     ]
-    entities.append(Entity("haqqanis", "Haqqanis", "group"))
     warnings = imported_alias_warnings(entities)
     assert (
-        "entity 'un-tai.024' (un-xml TAi.024): never matched: 'Baradar' (weak, a single word)"
-        in warnings
+        "entity 'un-tai.024' (un-xml TAi.024): weak aliases never matched: "
+        "'Baradar' (a single word)" in warnings
     )
     assert (
-        "entity 'un-qdi.006' (un-xml QDi.006): never matched: "
-        "'Abu Muhammad' (weak, fewer than two uncommon words), "
-        "'The Doctor' (weak, fewer than two uncommon words)" in warnings
+        "entity 'un-qdi.006' (un-xml QDi.006): weak aliases never matched: "
+        "'Abu Muhammad' (fewer than two uncommon words), "
+        "'The Doctor' (fewer than two uncommon words)" in warnings
     )
-    assert any(
-        w.startswith("surname 'akhund' is shared by un-tai.024, un-tai.002") for w in warnings
+    assert (
+        "surname 'akhund' is shared by un-tai.024, un-tai.002: alone, it is credited "
+        "to the one whose full name appeared last before it" in warnings
     )
-    # A hand-written entity's name the same as an imported surname is reported too.
-    haqqani = [w for w in warnings if w.startswith("'haqqanis'")]
-    assert haqqani == []  # "Haqqanis" is only a weak (unused) alias of the network
+    # The network and Sirajuddin Haqqani share no name the matcher uses alone.
+    assert not [w for w in warnings if "'haqqani" in w]
+
+    # A hand-written entity named like an imported surname or weak alias is reported,
+    # and an ordinary word the user added to an imported entity's aliases.
     entities.append(Entity("haqqani-family", "Haqqani", "group"))
-    assert any(
-        w.startswith("'haqqani' is shared by") and "un-tai.144 (surname)" in w
-        for w in imported_alias_warnings(entities)
+    entities.append(Entity("gidar", "Tariq Gidar Group", "group"))
+    entities[0] = replace(entities[0], aliases=("Council", "Mullah Beradar"))
+    more = imported_alias_warnings(entities)
+    assert (
+        "'haqqani' is shared by un-tai.144 (surname), haqqani-family (name): "
+        "a mention may go to either" in more
+    )
+    assert not [w for w in more if "'tariq gidar group'" in w]  # two names: check's own warning
+    assert (
+        "entity 'un-tai.024' (un-xml TAi.024): 'Council' is an ordinary word and matches "
+        "wherever it appears: move it to weak_aliases" in more
     )
 
 
@@ -519,7 +543,7 @@ def test_watchlist_still_lists_and_shows_weak_aliases(tmp_path: Path) -> None:
     assert "    weak aliases: Abdul Ghani Biradar; Baradar" in table.stdout
     checked = runner.invoke(cli, ["check"])
     assert checked.exit_code == 0, checked.output
-    assert "never matched: 'Baradar' (weak, a single word)" in checked.stderr
+    assert "weak aliases never matched: 'Baradar' (a single word)" in checked.stderr
 
 
 # --- the whole workflow, as a user runs it ------------------------------------------
@@ -586,7 +610,9 @@ def test_import_check_run_and_reimport_next_month(tmp_path: Path, news_site) -> 
     checked = newsradar("check", "-c", str(config))
     assert checked.returncode == 0, checked.stderr
     assert "7 entities" in checked.stdout
-    assert "'un-tai.024' (un-xml TAi.024): never matched: 'Baradar'" in checked.stderr
+    assert "'un-tai.024' (un-xml TAi.024): weak aliases never matched: 'Baradar'" in (
+        checked.stderr
+    )
     assert "surname 'akhund' is shared by un-tai.024, un-tai.002" in checked.stderr
 
     for number, (title, paragraphs) in enumerate(ARTICLES.items()):
