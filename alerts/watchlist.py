@@ -116,7 +116,8 @@ def load_watchlist_file(path: Path) -> list[Entity]:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            # libyaml's loader when present: an imported list is thousands of lines.
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as err:
             raise WatchlistError(f"{path}: not valid YAML: {err}") from err
         if isinstance(data, dict) and "entities" in data:

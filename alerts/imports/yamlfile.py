@@ -20,6 +20,10 @@ import yaml
 from alerts.imports.merge import as_list
 from alerts.imports.records import ListImportError
 
+# libyaml when present: a whole sanctions list is thousands of lines.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 _LIST_KEYS = ("aliases", "weak_aliases", "exclude", "tags")
 _CSV_FIRST = ("id", "name", "kind", "aliases", "weak_aliases", "exclude", "tags")
 
@@ -53,7 +57,7 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
     if is_csv(path):
         return [_csv_entry(row, path, number) for number, row in _csv_rows(text)]
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as err:
         raise ListImportError(f"{path}: not valid YAML, nothing merged: {err}") from err
     if isinstance(data, dict) and "entities" in data:
@@ -94,7 +98,7 @@ def _csv_entry(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
     return entry
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(_BaseDumper):
     """Block style for what users edit; the ``imported`` record's lists on one line each."""
 
 
@@ -124,7 +128,7 @@ def render(entries: list[dict[str, Any]], csv_format: bool) -> str:
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
-        width=100,
+        width=4096,  # one line per list in the `imported` record
         default_flow_style=False,
     )
     return HEADER + ("" if not entries else body)
