@@ -81,7 +81,7 @@ def test_un_records_become_entities_with_stable_ids_kinds_and_tags() -> None:
 def test_a_person_known_by_one_word_only_is_skipped_and_said_so() -> None:
     records, skipped, _ = read_records(UN_V1, "un-xml")
     assert "un-tai.199" not in {r.id for r in records}
-    assert skipped == ["TAi.199 (HAFIZ): only one-word names, unsafe to match alone"]
+    assert skipped == ["TAi.199 (HAFIZ): no name safe to match on its own"]
 
 
 def test_quality_good_drops_low_quality_aliases() -> None:
@@ -141,6 +141,14 @@ def test_ftm_people_and_organisations_become_entities() -> None:
 )
 def test_ftm_list_selects_by_dataset_or_topic(selection: tuple[str, ...], expected: set) -> None:
     assert set(by_id(FTM_V1, "ftm", lists=selection)) == expected
+
+
+def test_a_group_named_only_by_ordinary_words_is_skipped(tmp_path: Path) -> None:
+    line = {"id": "g1", "schema": "Organization", "properties": {"name": ["The Base"]}}
+    (tmp_path / "one.json").write_text(json.dumps(line) + "\n" + FTM_V1.read_text())
+    records, skipped, _ = read_records(tmp_path / "one.json", "ftm")
+    assert skipped == ["g1 (The Base): no name safe to match on its own"]
+    assert len(records) == 5
 
 
 def test_ftm_ids_stay_the_same_across_versions() -> None:

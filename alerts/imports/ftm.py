@@ -74,7 +74,7 @@ def parse_ftm(data: bytes, where: str, quality: str = "all") -> tuple[list[ListR
         low = spelled("weakAlias") if quality == "all" else []
         placed = place_names(kind, spelled("name") + spelled("previousName"), spelled("alias"), low)
         if placed is None:
-            skipped.append(f"{proxy.id} ({proxy.caption}): only one-word names, unsafe alone")
+            skipped.append(f"{proxy.id} ({proxy.caption}): no name safe to match on its own")
             continue
         name, aliases, weak = placed
         records.append(

@@ -101,13 +101,13 @@ def place_names(
 
     ``names`` are the record's own names (the first is the primary one), ``good`` and
     ``low`` its aliases by quality. Returns None when no name is safe to match alone:
-    a person known only by one word.
+    a person known only by one word, a group only by ordinary words.
     """
     strong = [n for n in [*names, *good] if not is_weak(n, kind)]
     if not strong:
         return None
     primary = strong[0]
     taken = {normalize_key(primary)}
-    aliases = unique([n for n in strong[1:]], taken)
+    aliases = unique(strong[1:], taken)
     weak = unique([n for n in [*names, *good, *low] if n != primary], taken)
     return primary, aliases, weak

@@ -130,7 +130,7 @@ def _record(element: Element, kind: str, quality: str, skipped: list[str]) -> Li
     good += split_names(_text(element, "NAME_ORIGINAL_SCRIPT"), kind)
     placed = place_names(kind, split_names(full, kind), good, low if quality == "all" else [])
     if placed is None:
-        skipped.append(f"{label} ({full or 'no name'}): only one-word names, unsafe to match alone")
+        skipped.append(f"{label} ({full or 'no name'}): no name safe to match on its own")
         return None
     name, aliases, weak = placed
     list_type = _text(element, "UN_LIST_TYPE")
