@@ -75,7 +75,15 @@ import ahocorasick
 from alerts.normalize import Normalized, normalize, normalize_key
 from alerts.watchlist import Entity
 
-__all__ = ["GLUE_WORDS", "ORDINARY_WORDS", "RULES", "Mention", "Watchlist", "find_mentions"]
+__all__ = [
+    "GLUE_WORDS",
+    "ORDINARY_WORDS",
+    "RULES",
+    "Mention",
+    "Watchlist",
+    "find_mentions",
+    "weak_alias_usable",
+]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -387,8 +395,23 @@ def _add_entity(entity: Entity, keys: dict[str, list[_Entry]]) -> None:
             for surname in _surnames(key):
                 ordinary = " " not in surname and surname in ORDINARY_WORDS
                 _add(keys, surname, _Entry(entity.id, alias, _SURNAME, ordinary=ordinary))
+    for alias in entity.weak_aliases:
+        # A weak alias counts only as the whole name: no surname derived, no lone word.
+        if weak_alias_usable(alias):
+            all_caps, caps_tokens = _caps_shape(alias)
+            entry = _Entry(entity.id, alias, _NAME, all_caps=all_caps, caps_tokens=caps_tokens)
+            _add(keys, normalize_key(alias), entry)
     for phrase in entity.exclude:
         _add(keys, normalize_key(phrase), _Entry(entity.id, phrase, _EXCLUDE))
+
+
+def weak_alias_usable(alias: str) -> bool:
+    """Whether a weak alias is matched at all: only when it has two words that are
+    neither ordinary words nor particles ("Abdul Ghani Biradar", not "Baradar",
+    "Mullah Baradar", "Abu Muhammad" or "The Doctor")."""
+    words = normalize_key(alias).split(" ")
+    particles = _DROPPABLE_PARTICLES | _KEPT_PARTICLES
+    return sum(1 for w in words if w and w not in ORDINARY_WORDS and w not in particles) >= 2
 
 
 def _surnames(key: str) -> list[str]:

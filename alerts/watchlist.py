@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,10 @@ class Entity:
     ``aliases`` are extra names besides ``name``; for an ``official`` they are full
     names (the matcher derives surnames and titles itself). ``exclude`` lists phrases
     inside which a match does not count ("West Bank" for a "West" alias). ``tags``
-    route alerts to targets.
+    route alerts to targets. ``weak_aliases`` are names matched only as a complete
+    multi-word name: never as a surname and never alone as a single word (a sanctions
+    list's low-quality spellings). ``imported_from`` says which list an imported
+    entity came from ("un-xml TAi.024"); empty for an entity written by hand.
     """
 
     id: str
@@ -27,6 +31,8 @@ class Entity:
     aliases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    weak_aliases: tuple[str, ...] = ()
+    imported_from: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -41,7 +47,7 @@ class WatchlistError(Exception):
     """A watchlist file is invalid."""
 
 
-_COLUMNS = ("id", "name", "kind", "aliases", "exclude", "tags")
+_COLUMNS = ("id", "name", "kind", "aliases", "weak_aliases", "exclude", "tags", "imported")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -54,6 +60,22 @@ def _cell_list(value: object, where: str, key: str) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(item.strip() for item in value if item.strip())
     raise WatchlistError(f"{where}: '{key}' must be a list of strings or a ';'-separated string")
+
+
+def _imported_label(value: object, where: str) -> str:
+    """The ``imported`` record of an entity written by `newsradar watchlist import`:
+    a mapping in YAML, a JSON object in a CSV cell. Returns "FORMAT REFERENCE"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, dict):
+        raise WatchlistError(f"{where}: 'imported' must be a mapping (as the import wrote it)")
+    label = " ".join(str(value.get(key) or "").strip() for key in ("from", "reference"))
+    return label.strip() or "imported"
 
 
 def entity_from_record(record: dict[str, object], where: str) -> Entity:
@@ -77,12 +99,15 @@ def entity_from_record(record: dict[str, object], where: str) -> Entity:
         aliases=_cell_list(record.get("aliases"), where, "aliases"),
         exclude=_cell_list(record.get("exclude"), where, "exclude"),
         tags=_cell_list(record.get("tags"), where, "tags"),
+        weak_aliases=_cell_list(record.get("weak_aliases"), where, "weak_aliases"),
+        imported_from=_imported_label(record.get("imported"), where),
     )
 
 
 def load_watchlist_file(path: Path) -> list[Entity]:
-    """Read entities from a CSV file (columns id,name,kind,aliases,exclude,tags,
-    ";" inside a cell) or a YAML file (a list of mappings with the same keys)."""
+    """Read entities from a CSV file (columns id,name,kind,aliases,weak_aliases,exclude,
+    tags,imported; ";" inside a cell) or a YAML file (a list of mappings with the same
+    keys). Only id and name are required."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
@@ -91,7 +116,8 @@ def load_watchlist_file(path: Path) -> list[Entity]:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            # libyaml's loader when present: an imported list is thousands of lines.
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as err:
             raise WatchlistError(f"{path}: not valid YAML: {err}") from err
         if isinstance(data, dict) and "entities" in data:

@@ -194,6 +194,7 @@ class EntityConfig(_Strict):
     name: str = Field(min_length=1)
     kind: Literal["group", "official", "other"] = "other"
     aliases: list[str] = []
+    weak_aliases: list[str] = []
     exclude: list[str] = []
     tags: list[str] = []
 
@@ -206,6 +207,7 @@ class EntityConfig(_Strict):
             aliases=tuple(self.aliases),
             exclude=tuple(self.exclude),
             tags=tuple(self.tags),
+            weak_aliases=tuple(self.weak_aliases),
         )
 
 
@@ -341,8 +343,8 @@ class Config(_Strict):
     """The whole configuration file."""
 
     database: str = "newsradar.db"
-    # More entities, from a CSV or YAML file (relative to this file).
-    watchlist: str | None = None
+    # More entities, from CSV or YAML files (relative to this file): one path or a list.
+    watchlist: str | list[str] | None = None
     # Drop article text older than this (metadata and mentions stay); none: keep all.
     retention: Duration | None = None
     # Tell targets tagged "operator" when a source fails this many polls in a row.
@@ -354,6 +356,13 @@ class Config(_Strict):
     alert: list[AlertConfig] = []
     # Where the file was read from (None: the built-in default); not a TOML key.
     path: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def watchlist_files(self) -> list[str]:
+        """The watchlist files named by ``watchlist``, in order (none, one or several)."""
+        if self.watchlist is None:
+            return []
+        return [self.watchlist] if isinstance(self.watchlist, str) else list(self.watchlist)
 
     @property
     def database_path(self) -> Path:
@@ -372,6 +381,8 @@ class Config(_Strict):
         return source.interval or self.crawl.interval
 
     _file_entities: list[Entity] = PrivateAttr(default_factory=list)
+    # (file name, how many entities it gave), to say which file a duplicate id is in.
+    _file_counts: list[tuple[str, int]] = PrivateAttr(default_factory=list)
 
     def entities(self) -> list[Entity]:
         """The watchlist as matcher entities: the [[entity]] tables, then the watchlist file's."""
@@ -474,20 +485,32 @@ def _check_unique(config: Config) -> None:
             if value in seen:
                 where = f"{table} #{number}"
                 if table == "entity" and number > len(config.entity):
-                    where = f"watchlist {config.watchlist}: entity #{number - len(config.entity)}"
+                    where = _file_entity_where(config, number - len(config.entity))
                 raise ConfigError(f"{where}, key '{key}': duplicate {key} {value!r}")
             seen.add(value)
+
+
+def _file_entity_where(config: Config, number: int) -> str:
+    """Which watchlist file holds the ``number``-th entity read from the files, and where."""
+    for name, count in config._file_counts:
+        if number <= count:
+            return f"watchlist {name}: entity #{number}"
+        number -= count
+    return f"watchlist: entity #{number}"
 
 
 def _load_watchlist_file(config: Config) -> None:
     from alerts.watchlist import WatchlistError, load_watchlist_file
 
-    if config.watchlist is None:
-        return
-    try:
-        config._file_entities = load_watchlist_file(config.resolve(config.watchlist))
-    except WatchlistError as err:
-        raise ConfigError(f"key 'watchlist': {err}") from err
+    entities: list[Entity] = []
+    for name in config.watchlist_files:
+        try:
+            loaded = load_watchlist_file(config.resolve(name))
+        except WatchlistError as err:
+            raise ConfigError(f"key 'watchlist': {err}") from err
+        config._file_counts.append((name, len(loaded)))
+        entities.extend(loaded)
+    config._file_entities = entities
 
 
 def _check_apprise_files(config: Config) -> None:

@@ -13,6 +13,7 @@ import click
 from scheduler.cli import data_cmds, service_cmds, setup_cmds
 from scheduler.cli.errors import TranslatingGroup
 from scheduler.cli.sources import sources
+from scheduler.cli.watchlist_import import watchlist_import
 
 
 @click.group(cls=TranslatingGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,6 +43,7 @@ for command in (
     sources,
 ):
     cli.add_command(command)
+setup_cmds.watchlist.add_command(watchlist_import)
 
 
 def main() -> None:

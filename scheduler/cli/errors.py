@@ -33,6 +33,7 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("crawler.parse.opml", "OPMLError"),
     ("crawler.middlewares", "FetchRefused"),
     ("alerts.watchlist", "WatchlistError"),
+    ("alerts.imports.records", "ListImportError"),
     ("alerts.render", "TemplateProblem"),
 )
 

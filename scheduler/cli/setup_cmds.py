@@ -64,11 +64,15 @@ def check(config_path: Path | None, strict: bool) -> None:
         raise click.ClickException(f"{len(warnings)} warnings (--strict)")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @config_option
 @json_option
-def watchlist(config_path: Path | None, as_json: bool) -> None:
-    """List the watchlist: every entity with its kind, aliases, exclusions and tags."""
+@click.pass_context
+def watchlist(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
+    """List the watchlist: every entity with its kind, aliases, exclusions and tags
+    (`watchlist import` reads a UN or OpenSanctions list into a watchlist file)."""
+    if ctx.invoked_subcommand is not None:
+        return
     for entity in load_config(config_path).entities():
         if as_json:
             record = {
@@ -76,6 +80,7 @@ def watchlist(config_path: Path | None, as_json: bool) -> None:
                 "name": entity.name,
                 "kind": entity.kind,
                 "aliases": list(entity.aliases),
+                "weak_aliases": list(entity.weak_aliases),
                 "exclude": list(entity.exclude),
                 "tags": list(entity.tags),
             }
@@ -84,6 +89,7 @@ def watchlist(config_path: Path | None, as_json: bool) -> None:
         click.echo(f"{entity.id}  {entity.name}  ({entity.kind})")
         for label, values in (
             ("aliases", entity.aliases),
+            ("weak aliases", entity.weak_aliases),
             ("exclude", entity.exclude),
             ("tags", entity.tags),
         ):
