@@ -445,6 +445,7 @@ HOSTILE = [
     ("list.json", "ftm", b"[1, 2]\n", "line 1: not a FollowTheMoney entity"),
     ("schema.json", "ftm", b'{"id": "x", "schema": "Dragon"}\n', "line 1: No schema"),
     ("noid.json", "ftm", b'{"schema": "Person", "properties": {}}\n', "line 1: the entity has no"),
+    ("ctrlid.json", "ftm", b'{"id": "\\u0001", "schema": "Person"}\n', "line 1: the entity has no"),
     ("latin1.json", "ftm", '{"id": "é"}'.encode("latin-1"), "not UTF-8 text (byte 0xe9"),
 ]
 

@@ -11,9 +11,13 @@ aliases, ``weakAlias`` the list's own low-quality spellings.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from alerts.imports.names import clean, place_names, split_names
 from alerts.imports.records import ListImportError, ListRecord, decode_utf8, slug_id
+
+if TYPE_CHECKING:
+    from followthemoney.proxy import EntityProxy
 
 
 def _strings(value: object) -> list[str]:
@@ -60,6 +64,8 @@ def parse_ftm(data: bytes, where: str, quality: str = "all") -> tuple[list[ListR
             proxy = model.get_proxy(raw, cleaned=False)
         except FollowTheMoneyException as err:
             raise ListImportError(f"{where}: line {number}: {err}") from err
+        if proxy.id is None:  # the library drops an id of control characters only
+            raise ListImportError(f"{where}: line {number}: the entity has no 'id'")
         if not proxy.schema.is_a("LegalEntity"):
             continue
         datasets = [clean(d) for d in _strings(raw.get("datasets")) if clean(d)]
@@ -67,7 +73,7 @@ def parse_ftm(data: bytes, where: str, quality: str = "all") -> tuple[list[ListR
         memberships = tuple(dict.fromkeys([*datasets, *topics]))
         kind = "official" if proxy.schema.is_a("Person") else "group"
 
-        def spelled(prop: str, kind: str = kind, proxy=proxy) -> list[str]:
+        def spelled(prop: str, kind: str = kind, proxy: EntityProxy = proxy) -> list[str]:
             values = proxy.get(prop, quiet=True)
             return [n for value in values for n in split_names(value, kind)]
 
