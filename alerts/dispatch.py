@@ -154,7 +154,7 @@ def _record(
     give_up = attempts + 1 >= policy.max_attempts
     retry_in = None if give_up else policy.backoff(attempts + 1)
     store.mark_attempt_failed(db, alert_ids, error, retry_in)
-    if give_up:
+    if retry_in is None:  # given up
         log.error(
             "alert to %s failed for good after %d attempts: %s", target.label, attempts + 1, error
         )

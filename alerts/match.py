@@ -233,7 +233,7 @@ def match_pending(
         for article in batch:
             articles += 1
             story = None
-            if group:
+            if group and stories is not None:  # (set above whenever grouping)
                 assignment = stories.assign(db, article)
                 story = assignment.story
                 if assignment.copy_of is not None:

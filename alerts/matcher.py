@@ -710,7 +710,7 @@ def _resolve_surnames(
             continue
         best: tuple[int, _Cand, str] | None = None
         for c in by_span[(start, end)]:
-            seen = full_names.get(c[2].entity_id)
+            seen = full_names.get(c[2].entity_id, [])
             i = bisect_left(seen, (start, "")) - 1 if seen else -1
             if i >= 0 and (best is None or seen[i][0] > best[0]):
                 best = (seen[i][0], c, seen[i][1])

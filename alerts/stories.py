@@ -112,7 +112,9 @@ def jaccard(a: Signature, b: Signature) -> float:
     return float(np.count_nonzero(a.values == b.values)) / len(a.values)
 
 
-def _containment(j: np.ndarray | float, size_a: np.ndarray | int, size_b: np.ndarray | int):
+def _containment(
+    j: np.ndarray | float, size_a: np.ndarray | int, size_b: np.ndarray | int
+) -> Any:  # numpy's broadcasting: an array if any argument is one, else a scalar
     # |A ∩ B| = J (|A| + |B|) / (1 + J); divided by the smaller set.
     inter = j * (size_a + size_b) / (1.0 + j)
     return np.minimum(1.0, inter / np.minimum(size_a, size_b))
@@ -322,9 +324,9 @@ class StoryIndex:
         ]
         if self._fresh:
             for value in hashes.tolist():
-                rows = self._fresh.get(value)
-                if rows:
-                    found.append(np.asarray(rows, dtype=np.int64))
+                fresh = self._fresh.get(value)
+                if fresh:
+                    found.append(np.asarray(fresh, dtype=np.int64))
         if not found:
             return np.zeros(0, dtype=np.int64)
         rows = np.unique(np.concatenate(found))

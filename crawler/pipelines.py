@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlite_utils
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.spiders import Spider
 
 from crawler import store
 from crawler.items import (
@@ -35,9 +35,10 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db_path = crawler.settings.get("NEWSRADAR_DB_PATH")
-        self.db = None
-        self.source_id: int | None = None
-        self.run_id: int | None = None
+        # Set when the spider opens: the crawl's one connection, its source and its run.
+        self.db: sqlite_utils.Database
+        self.source_id: int
+        self.run_id: int
         self.articles_new = 0
         self.articles_updated = 0
         self.duplicates = 0
@@ -61,18 +62,17 @@ class StorePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def spider_opened(self, spider: Spider) -> None:
+    def spider_opened(self, spider: SourceSpider) -> None:
         self.db = store.open_db(self.db_path)
         self.source_id = store.upsert_source(
             self.db,
             url=spider.source_url,
-            name=getattr(spider, "source_name", spider.source_url),
+            name=spider.source_name,
             kind=spider.name,
         )
         self.run_id = store.start_run(self.db, self.source_id)
-        if isinstance(spider, SourceSpider):
-            # The crawl's one connection: the spider reads its source's state through it.
-            spider.state = SourceState.load(self.db, spider.source_url)
+        # The crawl's one connection: the spider reads its source's state through it.
+        spider.state = SourceState.load(self.db, spider.source_url)
 
     def process_item(self, item: Any) -> Any:
         """Hand ``item`` to the step for its type (an unknown type passes untouched)."""
@@ -124,7 +124,7 @@ class StorePipeline:
         elif status == "duplicate":
             self.duplicates += 1
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: SourceSpider, reason: str) -> None:
         error = self.source_error
         if error is None and not self.source_answered:
             error = f"crawl ended ({reason}) before the source answered"

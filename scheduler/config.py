@@ -13,7 +13,7 @@ import tomllib
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -26,9 +26,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from alerts.watchlist import Entity
 from crawler.settings import USER_AGENT
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 CONFIG_ENV = "NEWSRADAR_CONFIG"
 DEFAULT_NAME = "newsradar.toml"
@@ -244,7 +248,7 @@ def _cron_days(field: str) -> str:
     return ",".join(_DAY_NAMES[day] for day in sorted(days))
 
 
-def cron_trigger(expression: str):  # -> apscheduler CronTrigger
+def cron_trigger(expression: str) -> CronTrigger:
     """A UTC CronTrigger for a standard crontab line ("30 6 * * 1-5", "@hourly");
     ScheduleError when it cannot be read."""
     from apscheduler.triggers.cron import CronTrigger
@@ -313,8 +317,9 @@ class AlertConfig(_Strict):
         from alerts.render import TemplateProblem, Templates, check_templates
 
         if source is not None:
+            part = str(info.field_name).removesuffix("_template")  # "title" or "body"
             try:
-                check_templates(Templates(**{info.field_name.removesuffix("_template"): source}))
+                check_templates(Templates(**{part: source}))
             except TemplateProblem as err:
                 raise ValueError(str(err)) from err
         return source
@@ -436,7 +441,7 @@ def _where(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
     return table or f"key '{key}'"
 
 
-def _message(error: dict[str, Any], data: dict[str, Any]) -> str:
+def _message(error: ErrorDetails, data: dict[str, Any]) -> str:
     loc = tuple(error["loc"])
     kind = error["type"]
     msg = str(error["msg"]).removeprefix("Value error, ")

@@ -57,7 +57,8 @@ def run_in_reactor(main: Callable[[], Awaitable[T]]) -> T:
         defer.Deferred.fromFuture(future).addBoth(finish)
 
     reactor.callWhenRunning(start)
-    reactor.run(installSignalHandlers=False)
+    # IReactorCore.run() declares no arguments; every reactor's run() takes this one.
+    reactor.run(installSignalHandlers=False)  # type: ignore[call-arg]
     result = outcome.get("result")
     if hasattr(result, "raiseException"):  # a twisted Failure
         result.raiseException()

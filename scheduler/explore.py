@@ -200,7 +200,8 @@ def plot(stats: DailyMentions, path: Path) -> None:
     try:
         for entity in stats.entities[:MAX_PLOTTED]:
             values = [stats.counts[entity].get(day, 0) for day in days]
-            axes.plot(days, values, marker="o", markersize=4, label=entity)
+            # matplotlib plots dates through its unit converters; its stubs allow only numbers.
+            axes.plot(days, values, marker="o", markersize=4, label=entity)  # type: ignore[arg-type]
         axes.set_title(f"Mentions per entity per day since {days[0].isoformat()} (UTC)")
         axes.set_ylabel("mentions")
         axes.set_ylim(bottom=0)

@@ -11,7 +11,7 @@ needs it, so that fast commands stay fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scheduler.config import Config, ConfigError, SourceConfig, locate_database
 
@@ -42,7 +42,7 @@ def targets_of(config: Config) -> list[Target]:
         return [console_target()]
     targets: list[Target] = []
     for alert in config.alert:
-        common = {
+        common: dict[str, Any] = {
             "mode": alert.mode,
             "schedule": alert.schedule,
             "max_per_hour": alert.max_per_hour,
@@ -51,10 +51,10 @@ def targets_of(config: Config) -> list[Target]:
         }
         if alert.url is not None:
             targets.append(Target(url=alert.url, name=alert.name, tags=tuple(alert.tags), **common))
-            continue
-        for url, tags in apprise_config_urls(str(config.resolve(alert.apprise_config))):
-            # A URL's own tags in the Apprise file route it; untagged ones take the [[alert]]'s.
-            targets.append(Target(url=url, tags=tags or tuple(alert.tags), **common))
+        elif alert.apprise_config is not None:  # the model holds exactly one of the two
+            for url, tags in apprise_config_urls(str(config.resolve(alert.apprise_config))):
+                # A URL's own tags in the Apprise file route it; untagged ones take the [[alert]]'s.
+                targets.append(Target(url=url, tags=tags or tuple(alert.tags), **common))
     return targets
 
 

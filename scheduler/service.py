@@ -15,6 +15,7 @@ import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -79,7 +80,7 @@ class Service:
         store.close_interrupted_runs(self.db)
         # The recent stories' index, rebuilt once here rather than on the first match.
         self.stories = Stories.load(self.db)
-        self.scheduler = None
+        self.scheduler: Any = None  # the AsyncIOScheduler once started (APScheduler 3 is untyped)
         self._locks: dict[str, asyncio.Lock] = {}
         self._after_crawl = asyncio.Lock()
         self._polls: set[asyncio.Task[CrawlOutcome]] = set()
@@ -297,7 +298,9 @@ class Service:
                 + random.uniform(0, 1) * min(spread, self.config.source_interval(source)),
             )
         for target in self.targets:
-            if target.mode != "digest" or self.scheduler.get_job(f"digest:{target.label}"):
+            if target.mode != "digest" or target.schedule is None:
+                continue
+            if self.scheduler.get_job(f"digest:{target.label}"):
                 continue
             self.scheduler.add_job(
                 self.digest,

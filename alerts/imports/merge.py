@@ -77,7 +77,8 @@ def _merge_values(old: list[str], old_imported: list[str], new: list[str]) -> li
 
 
 def _reimported(old: dict[str, Any], record: ListRecord, fmt: str) -> dict[str, Any]:
-    before = old.get("imported") if isinstance(old.get("imported"), dict) else {}
+    imported = old.get("imported")
+    before = imported if isinstance(imported, dict) else {}
     entry = dict(old)
     for key, value in (("name", record.name), ("kind", record.kind)):
         user_changed = key in before and old.get(key) != before.get(key)

@@ -91,7 +91,7 @@ def _text(element: Element, name: str) -> str:
 
 def _values(element: Element, name: str) -> list[str]:
     """The ``VALUE`` texts of every child ``name`` (TITLE, DESIGNATION...)."""
-    values = []
+    values: list[str] = []
     for child in element:
         if _local(child.tag) == name:
             values.extend(clean(v.text) for v in child if _local(v.tag) == "VALUE")

@@ -12,8 +12,9 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -22,7 +23,10 @@ from alerts.imports.records import ListImportError
 
 # libyaml when present: a whole sanctions list is thousands of lines.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+if TYPE_CHECKING:
+    _BaseDumper = yaml.SafeDumper  # the C dumper, where present, has the same API
+else:
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _LIST_KEYS = ("aliases", "weak_aliases", "exclude", "tags")
 _CSV_FIRST = ("id", "name", "kind", "aliases", "weak_aliases", "exclude", "tags")
@@ -69,7 +73,7 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def _csv_rows(text: str):
+def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text))
     for row in reader:
         if any((value or "").strip() for value in row.values() if isinstance(value, str)):

@@ -52,8 +52,8 @@ def declared_charset(body: bytes, content_type: str | None) -> str | None:
         match = _HEADER_CHARSET.search(content_type)
         if match and _codec(match.group(1)):
             return _codec(match.group(1))
-    match = _META_CHARSET.search(body[:4096])
-    return _codec(match.group(1)) if match else None
+    meta = _META_CHARSET.search(body[:4096])
+    return _codec(meta.group(1)) if meta else None
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.settings import Document
 
 from crawler.parse.decode import decode_html
 from crawler.parse.links import parse_html
@@ -74,7 +76,7 @@ def not_html(body: bytes, content_type: str | None) -> str | None:
     return None
 
 
-def extract_article(html: str | bytes | etree._Element, url: str) -> Extracted | None:
+def extract_article(html: str | bytes | HtmlElement, url: str) -> Extracted | None:
     """Extract the main text and metadata of an article page.
 
     Navigation, sidebars, related links and comments are left out; the date
@@ -92,9 +94,9 @@ def extract_article(html: str | bytes | etree._Element, url: str) -> Extracted |
         include_images=False,
         include_links=False,
     )
-    if document is None or not (document.text or "").strip():
+    if not isinstance(document, Document):  # None: no text (a dict only with as_dict=True)
         return None
-    text = _without_headline(document.text.strip(), document.title)
+    text = _without_headline((document.text or "").strip(), document.title)
     if not text:
         return None
     return Extracted(

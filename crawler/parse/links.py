@@ -66,7 +66,7 @@ class Link:
     text: str | None
 
 
-def parse_html(body: str | bytes) -> etree._Element | None:
+def parse_html(body: str | bytes) -> lxml.html.HtmlElement | None:
     """Parse an HTML document leniently; None when there is nothing to parse."""
     if not body or not body.strip():
         return None
@@ -123,7 +123,7 @@ def _in_boilerplate(element: etree._Element) -> bool:
 
 
 def article_links(
-    tree: etree._Element | None, base: str, sites: set[str], limit: int = 500
+    tree: lxml.html.HtmlElement | None, base: str, sites: set[str], limit: int = 500
 ) -> list[Link]:
     """Article links on a listing page, in page order, each once, at most ``limit``."""
     if tree is None:

@@ -15,6 +15,7 @@ allowed: it is never fetched (parameter-entity parsing is off).
 from __future__ import annotations
 
 import pyexpat
+from typing import NoReturn
 
 
 class UnsafeXML(Exception):
@@ -29,7 +30,7 @@ def _refuse_entity(name: str, *_: object) -> None:
     raise UnsafeXML(f"XML entity declarations are refused (entity {name!r})")
 
 
-def _refuse_external(*_: object) -> None:
+def _refuse_external(*_: object) -> NoReturn:
     raise UnsafeXML("XML external entity references are refused")
 
 

@@ -112,8 +112,9 @@ def parse_sitemap(
                 continue
             entry, is_news = _entry(element)
             element.clear(keep_tail=False)
-            while element.getprevious() is not None:  # free what was already read
-                del element.getparent()[0]
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]  # free what was already read
             if entry is None:
                 continue
             sitemap.total += 1

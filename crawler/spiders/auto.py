@@ -10,7 +10,7 @@ discovers again. ``-a discover_only=1`` reports every candidate and follows none
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 import scrapy
@@ -26,6 +26,7 @@ from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, pa
 from crawler.parse.sitemaps import SitemapError
 from crawler.parse.urls import site_root
 from crawler.spiders.base import SourceSpider, content_type_of, flag
+from crawler.spiders.failures import failed_request
 from crawler.spiders.feed import poll_feed, read_feed
 from crawler.spiders.page import poll_listing
 from crawler.spiders.sitemap import poll_sitemap, read_sitemap, sitemaps_in_robots
@@ -44,7 +45,11 @@ def sniff(body: bytes) -> str:
 
 
 # How a document of each kind is polled once discovery has chosen it.
-POLLERS = {"feed": poll_feed, "sitemap": poll_sitemap, "page": poll_listing}
+POLLERS: dict[str, Callable[[SourceSpider, Response], Iterator[Any]]] = {
+    "feed": poll_feed,
+    "sitemap": poll_sitemap,
+    "page": poll_listing,
+}
 
 
 class AutoSpider(SourceSpider):
@@ -94,7 +99,7 @@ class AutoSpider(SourceSpider):
     def resolved_failed(self, failure: Failure) -> Iterator[Any]:
         yield from self.source_failed(failure)
         if isinstance(failure.value, HttpError) and failure.value.response.status in (404, 410):
-            yield RediscoverItem(self.source_url, failure.request.url)
+            yield RediscoverItem(self.source_url, failed_request(failure).url)
 
     # -- discovery
 

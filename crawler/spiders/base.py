@@ -29,7 +29,7 @@ from crawler.spiders.articles import (
     article_from_ref,
     select_articles,
 )
-from crawler.spiders.failures import describe_failure
+from crawler.spiders.failures import describe_failure, failed_request
 from crawler.spiders.state import SourceState
 
 Callback = Callable[[Response], Any]
@@ -223,7 +223,7 @@ class SourceSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[ArticleItem]:
         """An article page could not be fetched: keep the document's text, if any."""
-        ref: ArticleRef = failure.request.meta["newsradar_ref"]
+        ref: ArticleRef = failed_request(failure).meta["newsradar_ref"]
         reason = describe_failure(failure)
         if isinstance(failure.value, FetchRefused):
             # Not this site's to follow: nothing of it is stored.
@@ -231,7 +231,7 @@ class SourceSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("newsradar/pages_failed")
         self.logger.info("article %s: %s; using the document's text", ref.url, reason)
-        recheck = failure.request.meta.get("newsradar_recheck", False)
+        recheck = failed_request(failure).meta.get("newsradar_recheck", False)
         item = article_from_ref(ref, self.source_url, recheck)
         if item is not None:
             yield item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -21,9 +22,16 @@ _REASONS = (
 )
 
 
+def failed_request(failure: Failure) -> Request:
+    """The request an errback's ``failure`` is about (Scrapy sets it on the failure)."""
+    request: Request = failure.request  # type: ignore[attr-defined]  # Twisted's type omits it
+    return request
+
+
 def describe_failure(failure: Failure) -> str:
     """A one-line, user-readable reason for a failed request."""
     error = failure.value
+    assert error is not None  # a Failure always holds its exception; the type allows None
     if isinstance(error, HttpError):
         return f"HTTP {error.response.status}"
     name = type(error).__name__

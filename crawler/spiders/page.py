@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import scrapy
-from lxml import etree
+from lxml.html import HtmlElement
 from scrapy.http import Response
 
 from crawler.parse.decode import decode_html
@@ -18,7 +18,7 @@ from crawler.spiders.articles import ArticleRef
 from crawler.spiders.base import SourceSpider, content_type_of, validators_of
 
 
-def read_listing(response: Response) -> tuple[etree._Element | None, str | None]:
+def read_listing(response: Response) -> tuple[HtmlElement | None, str | None]:
     """A fetched listing page as an HTML tree, or (None, why it cannot be read)."""
     content_type = content_type_of(response)
     reason = "empty page" if not response.body.strip() else None
@@ -30,7 +30,7 @@ def read_listing(response: Response) -> tuple[etree._Element | None, str | None]
 
 
 def poll_listing(
-    spider: SourceSpider, response: Response, tree: etree._Element | None = None
+    spider: SourceSpider, response: Response, tree: HtmlElement | None = None
 ) -> Iterator[Any]:
     """Status and validators, then a request per new article link."""
     if tree is None:

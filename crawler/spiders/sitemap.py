@@ -20,6 +20,7 @@ from crawler.parse.sitemaps import Sitemap, SitemapError, parse_sitemap
 from crawler.parse.urls import is_site_root, site_root
 from crawler.spiders.articles import ArticleRef
 from crawler.spiders.base import SourceSpider, validators_of
+from crawler.spiders.failures import failed_request
 
 # Where sites put their sitemap when robots.txt does not say.
 COMMON_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
@@ -97,7 +98,7 @@ def poll_sitemap(
 
 
 def _child_failed(spider: SourceSpider, failure: Failure) -> None:
-    spider.logger.warning("sitemap %s: %s", failure.request.url, failure.value)
+    spider.logger.warning("sitemap %s: %s", failed_request(failure).url, failure.value)
 
 
 class SitemapSpider(SourceSpider):

@@ -143,6 +143,7 @@ def store_article(
             cursor = db.execute(
                 f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
             )
+            assert cursor.lastrowid is not None  # set by every INSERT
             article_id, status = cursor.lastrowid, "new"
         else:
             article_id, old_hash, old_from, old_updated = existing

@@ -45,7 +45,7 @@ def recent_stories(db: sqlite_utils.Database, since: datetime) -> list[dict[str,
     stories = []
     for rows in groups.values():
         head = next((r for r in rows if r["id"] == r["first_article_id"]), rows[0])
-        entities = set()
+        entities: set[str] = set()
         for row in rows:
             entities.update((row["entities"] or "").split(",") if row["entities"] else ())
         if not entities:

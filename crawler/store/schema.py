@@ -297,7 +297,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_runs_source ON runs(source_id, started);
         """,
     )
-    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
 
 
 @migration

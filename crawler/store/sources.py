@@ -29,6 +29,7 @@ def start_run(db: sqlite_utils.Database, source_id: int) -> int:
     with db.atomic():
         db.execute("UPDATE sources SET last_polled = ? WHERE id = ?", [now, source_id])
         cursor = db.execute("INSERT INTO runs (source_id, started) VALUES (?, ?)", [source_id, now])
+    assert cursor.lastrowid is not None  # set by every INSERT
     return cursor.lastrowid
 
 

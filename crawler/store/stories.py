@@ -56,6 +56,7 @@ def assign_story(
             "VALUES (?, ?, ?, 1)",
             [article_id, first_seen, first_seen],
         )
+        assert cursor.lastrowid is not None  # set by every INSERT
         db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [cursor.lastrowid, article_id])
         return cursor.lastrowid, False
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scheduler.config import default_config_text
@@ -47,7 +47,7 @@ def builtin_entities() -> list[dict[str, Any]]:
     return list(tomllib.loads(default_config_text()).get("entity", []))
 
 
-def entity_tables(entities: list[Mapping[str, Any]]) -> str:
+def entity_tables(entities: Sequence[Mapping[str, Any]]) -> str:
     """``[[entity]]`` tables for these entities, separated by blank lines."""
     keys = ("id", "name", "kind", "aliases", "exclude", "tags")
     return "\n".join(
