@@ -28,6 +28,8 @@ from crawler import store
 from newssite import NewsSite
 from receivers import SmtpServer, WebhookReceiver
 
+pytestmark = pytest.mark.slow  # every test delivers to a real receiver or runs `newsradar`
+
 ENTITIES = [
     Entity("taliban", "Taliban", "group", tags=("groups",)),
     Entity("al-qaeda", "al Qaeda", "group", aliases=("al-Qaida",), tags=("groups",)),

@@ -8,8 +8,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from newssite import NewsSite
 from receivers import WebhookReceiver
+
+pytestmark = pytest.mark.slow
 
 ARTICLES = 16
 KILLS = 3

@@ -10,9 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import newsradar
 from newssite import NewsSite
 from receivers import SmtpServer, WebhookReceiver
+
+pytestmark = pytest.mark.slow
 
 WATCHLIST = """
 [[entity]]

@@ -23,6 +23,8 @@ import pytest
 from newssite import SAMPLE_STORIES, NewsSite, teaser
 from receivers import SmtpServer, WebhookReceiver
 
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 5  # seconds, for every HTTP request a test makes
 
 

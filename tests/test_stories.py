@@ -194,6 +194,7 @@ def alerts(db) -> list[tuple[int, str, list[str]]]:
     ]
 
 
+@pytest.mark.slow
 def test_first_copy_alerts_later_copies_only_for_new_entities(db, webhook) -> None:
     desk = Target(url=webhook.apprise_url(), name="desk")
     officials = Target(url=webhook.apprise_url("/officials"), name="officials", tags=("officials",))
@@ -361,6 +362,7 @@ def instant(webhook: WebhookReceiver) -> list[dict]:
     return [r for r in webhook.requests if r["path"] != "/digest"]
 
 
+@pytest.mark.slow
 def test_one_story_on_three_sites_alerts_once_then_for_a_new_entity(
     tmp_path: Path, webhook: WebhookReceiver
 ) -> None:
@@ -442,6 +444,7 @@ def test_one_story_on_three_sites_alerts_once_then_for_a_new_entity(
         assert f"Frontier Post: {paper.article_url('is-k-bomber-strikes-kabul')}" in body
 
 
+@pytest.mark.slow
 def test_three_copies_in_one_cycle_make_one_alert_listing_the_others(
     tmp_path: Path, webhook: WebhookReceiver
 ) -> None:

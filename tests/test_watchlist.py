@@ -67,6 +67,7 @@ def test_watchlist_file_errors(tmp_path: Path, name: str, text: str, message: st
         load_watchlist_file(tmp_path / name)
 
 
+@pytest.mark.slow
 def test_config_merges_inline_and_file_entities(tmp_path: Path) -> None:
     (tmp_path / "list.csv").write_text(CSV)
     config_path = tmp_path / "newsradar.toml"
@@ -89,6 +90,7 @@ def test_config_merges_inline_and_file_entities(tmp_path: Path) -> None:
         load_config(config_path)
 
 
+@pytest.mark.slow
 def test_check_warns_about_shared_and_tiny_aliases(tmp_path: Path) -> None:
     config = tmp_path / "newsradar.toml"
     config.write_text(
@@ -102,6 +104,7 @@ def test_check_warns_about_shared_and_tiny_aliases(tmp_path: Path) -> None:
     assert "entity 'ttp': alias 'T' is too short" in result.stderr
 
 
+@pytest.mark.slow
 def test_rematch_backfills_silently_or_alerts_only_new_entities(tmp_path: Path) -> None:
     db = store.open_db(tmp_path / "radar.db")
     source = store.upsert_source(db, url="http://127.0.0.1/feed", name="Ledger", kind="feed")
