@@ -64,163 +64,28 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import accumulate
-from types import MappingProxyType
 from typing import Any
 
-import ahocorasick
-
+from alerts.keys import SURNAME, TOKEN, Entry, Key
+from alerts.lexicon import (
+    ABBREVIATIONS,
+    AR_PREFIX,
+    AR_SUFFIXES,
+    DETERMINERS,
+    GLUE_WORDS,
+    ORDINARY_WORDS,
+)
 from alerts.normalize import Normalized, normalize, normalize_key
-from alerts.watchlist import Entity
+from alerts.watchlist import Watchlist
 
-__all__ = ["GLUE_WORDS", "ORDINARY_WORDS", "RULES", "Mention", "Watchlist", "find_mentions"]
-
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as whitespace-separated text."""
-    return frozenset(text.split())
-
+__all__ = ["RULES", "Mention", "find_mentions"]
 
 RULES = ("surname", "acronym", "script", "glued", "stripped", "possessive", "exact")
 
 SNIPPET_MAX = 300
-
-# Words that follow a name directly when scraping drops the dash between them.
-# Kept to function words and frequent sentence continuations: a derivational
-# ending that is also a word ("a", "i", "an", "ism", "ward", "less", "like", "man")
-# would turn "Haqqania", "Haqqanian" or "Westward" into a mention. "is" stays
-# although it makes demonym plurals ("Iraqis") glue for a place-name alias.
-GLUE_WORDS = _words(
-    """
-    about after against all also although am and another any are arent as at
-    be because been before being both but by can cant could couldnt did didnt do
-    does doesnt dont during each even ever every for from had hadnt has hasnt have
-    havent having he her here hes him his how however if in including into is isnt
-    it its just many may me might more most much must my never no nor not now of
-    on once one only onto or other our over said says she shes should shouldnt
-    since so some still such than that thats the their them then there theres
-    these they theyre theyve this those though through to too under until upon us
-    very was wasnt we were werent weve what whats when where which while who whom
-    whos whose whove why will with within without wont would wouldnt yet you your
-    youre
-    """
-)
-
-# A small curated list of frequent English words (plus titles and compass points).
-# Used to tell an ordinary word from a name: a one-word alias or surname that is an
-# ordinary word ("West") gets no lenient forms and stricter surname checks, and a
-# capitalised ordinary word before a surname ("Yesterday Kurilla") is no first name.
-_COMMON_WORDS = """
-    able access according across act action actually add added administration afghan
-    after afternoon again age agency ago agreed agreement ahead aid air airport allies
-    almost alone along already american among analyst analysts announced annual answer
-    anyone anything april area areas armed army around arrested asked attack attacks
-    august authorities authority away back bad bank base based battle became become
-    began behind believe best better between big bill black blood board body book born
-    border both brown budget building business call called came camp campaign capital
-    car care case cases cause center central change chief child children china chinese
-    church city civil civilian civilians claimed clear close coast cold come comes
-    coming command commander committee community companies company conflict congress
-    control cook could council countries country course court cover crisis cross
-    current cut day days dead deal death decision defense department despite
-    development did died different director does done down due during early east
-    eastern economic economy education effort election end enough even evening ever
-    every everyone evidence face fact fall family far father fear february federal
-    feel few field fight fighters fighting final finally find fire first five foreign
-    force forces ford former forward four fox free friday friends front full further
-    future gave general get give given global go going gold good got government great
-    green ground group groups growing hall hand hard head health hear heard held help
-    high hill history hit hold home hope hour hours house however human hunter idea
-    important including independent information inside instead intelligence interior
-    international interview iranian islamic issue issues january job join joint july
-    june just justice keep key killed killing kind king knew know known land large last
-    late later law lead leader leaders leadership least leave led left less let life
-    light like likely line little live local long look lost lot love made main major
-    make making man many march market may meanwhile media meeting member members men
-    met middle might military million minister ministry monday money month months
-    more morning most mother move much must name nation national near need network
-    never new news next night nine none north northern nothing now number office
-    officer officers official officials often oil old once one only open operation
-    operations order other others out outside over own page pakistani park part
-    parties party past pay peace people per perhaps period person place plan plans
-    point police policy political power president press price prime prison problem
-    process program province public put question quickly quite rather read ready real
-    really reason received recent recently red region report reported reports
-    resistance rest result return rice rich right rights road rose rule run said
-    saturday saw say saying says school second security see seen senior september
-    service set seven several she short should show side since six small social
-    soldiers some someone something soon south southern special spokesman spring
-    staff stand start state states still stone street strong summer sunday support
-    sure system take taken talks team ten than that their them then there these they
-    thing things think third this those though thought thousands three through
-    thursday time times today together told too took top total toward town trade
-    troops true try tuesday turn two under union until upon use used very victory
-    village violence wall want war was washington watch water way week weekend weeks
-    well went west western what when where which while white who whole why wife will
-    winter within without woman women wood word work world would year years yes
-    yesterday yet young
-    afterward afterwards earlier previously separately additionally moreover
-    furthermore nevertheless nonetheless similarly likewise ultimately eventually
-    initially notably meanwhile instead indeed unlike asked speaking writing
-"""
-
-_TITLES = _words(
-    """
-    mr mrs ms miss dr prof professor sir dame lord lady gen general lt lieutenant col
-    colonel maj major capt captain cmdr commander adm admiral sgt sergeant brig
-    brigadier marshal sen senator rep representative gov governor president vice
-    minister secretary ambassador envoy chief director spokesman spokesperson
-    spokeswoman deputy mullah mulla maulvi mawlawi maulana mufti qari sheikh shaikh
-    sheik amir emir imam haji hajji hafiz caliph king queen prince princess judge
-    justice chairman chairwoman premier chancellor mayor acting former late
-    """
-)
-
-ORDINARY_WORDS = _words(_COMMON_WORDS) | GLUE_WORDS | _TITLES
-
-_DETERMINERS = _words(
-    """
-    the a an this that these those another any each every either neither no some
-    such what which whatever whichever my your his her its our their whose
-    """
-)
-
-# Particles before a surname. Arabic articles are often dropped in English text
-# ("Zawahiri"), the others are kept ("bin Laden", not "Laden").
-_DROPPABLE_PARTICLES = frozenset({"al", "el", "ul"})
-_KEPT_PARTICLES = _words("bin ibn bint abu abd van von der den de da di du del della dos la le st")
-
-# Arabic-script clitics: conjunctions and prepositions written onto the next word
-# (optionally with the article), and Persian/Urdu/Pashto/Arabic endings that keep
-# the word about the entity (adjective or ezafe -ی, plurals -ها/-های, Pashto
-# oblique -و/-ې, Arabic nisba -یه). Folded forms (ی -> ي, ة -> ه).
-_AR_PREFIX = re.compile("(?:[\u0648\u0641]?[\u0628\u0644\u0643]?)(?:\u0627\u0644)?")
-_AR_SUFFIXES = frozenset(
-    {
-        "\u064a",  # ی / ي
-        "\u0647\u0627",  # ها
-        "\u0647\u0627\u064a",  # های
-        "\u0647\u0627\u064a\u064a",  # هایی
-        "\u0648",  # و
-        "\u06d0",  # ې
-        "\u06cd",  # ۍ
-        "\u064a\u0647",  # یه / ية
-        "\u0627\u0646",  # ان (Persian plural of a person's name)
-    }
-)
-
-_TOKEN = re.compile(r"[^\W_]+")
-# Sentence ends: terminal punctuation (and closing quotes) before whitespace and a
-# non-lowercase character, except after common abbreviations and single initials
-# ("U.S.", "J. Smith"); or any line break.
-_ABBREVIATIONS = sorted(
-    _words(
-        "Mr Mrs Ms Dr Gen Lt Col Maj Capt Cmdr Adm Sgt Brig Sen Rep Gov Prof St Jr Sr No "
-        "Vol vs etc Inc Ltd Co Corp Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec"
-    )
-)
 
 
 def _not_after(words: Iterable[str]) -> str:
@@ -233,10 +98,13 @@ def _not_after(words: Iterable[str]) -> str:
     )
 
 
+# Sentence ends: terminal punctuation (and closing quotes) before whitespace and a
+# non-lowercase character, except after common abbreviations and single initials
+# ("U.S.", "J. Smith"); or any line break.
 _SENTENCE_END = re.compile(
     # One character class first, so the regex engine can skip to candidates fast.
     r"[.!?\u2026\n](?:(?<=\n)\s*|[.!?\u2026]*"
-    + _not_after(_ABBREVIATIONS)
+    + _not_after(ABBREVIATIONS)
     + r"(?<![.\s][A-Z]\.)(?<!^[A-Z]\.)"
     + r"[\"'\u201d\u2019)\]]*[^\S\n]+(?=[^\sa-z]))"
 )
@@ -267,198 +135,11 @@ class Mention:
 
 
 # ---------------------------------------------------------------------------
-# Compiled watchlist
-# ---------------------------------------------------------------------------
-
-_NAME, _SURNAME, _EXCLUDE = 0, 1, 2
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """What one automaton key means for one entity."""
-
-    entity_id: str
-    alias: str  # as written in the watchlist (for a surname: the full name it came from)
-    role: int  # _NAME, _SURNAME or _EXCLUDE
-    all_caps: bool = False  # short all-capital alias: the whole span must be capitals
-    caps_tokens: tuple[int, ...] = ()  # tokens that must be capitals ("IS" in "IS-Khorasan")
-    ordinary: bool = False  # a one-word surname that is an ordinary English word
-    forced_rule: str | None = None  # rule implied by the key itself ("script" for لل-forms)
-
-
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """The payload of one automaton key: its length, flags and entries by role."""
-
-    length: int
-    names: tuple[_Entry, ...]
-    surnames: tuple[_Entry, ...]
-    excludes: tuple[_Entry, ...]
-    arabic: bool  # Arabic-script key: clitic rules instead of stripped/glued
-    stripped_ok: bool
-    glued_ok: bool
-    caps: bool  # some entry needs capitals checked against the original text
-    # Several words, the last an ordinary one ("Islamic State"): "+s" only after a
-    # capital, so "Islamic States" can be a lost apostrophe but "Islamic states" is not.
-    last_ordinary: bool
-    plain: bool  # exactly one name entry, nothing to check: the fast path
-
-
-@dataclass(frozen=True, eq=False)
-class Watchlist:
-    """Compiled once (and on config reload); immutable; safe to share across threads."""
-
-    entities: Mapping[str, Entity]
-    _automaton: Any = field(repr=False)
-    _given_names: Mapping[str, frozenset[str]] = field(repr=False)
-    key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
-
-    @classmethod
-    def compile(cls, entities: Iterable[Entity]) -> Watchlist:
-        """Build the automaton for ``entities``; raises ValueError on a duplicate id."""
-        by_id: dict[str, Entity] = {}
-        for entity in entities:
-            if entity.id in by_id:
-                raise ValueError(f"duplicate entity id {entity.id!r}")
-            by_id[entity.id] = entity
-        keys: dict[str, list[_Entry]] = {}
-        given: dict[str, frozenset[str]] = {}
-        for entity in by_id.values():
-            _add_entity(entity, keys)
-            if entity.kind == "official":
-                given[entity.id] = _given_names(entity)
-        return cls(
-            entities=MappingProxyType(by_id),
-            _automaton=_automaton({k: _make_key(k, entries) for k, entries in keys.items()}),
-            _given_names=MappingProxyType(given),
-            key_count=len(keys),
-        )
-
-
-def _automaton(payloads: Mapping[str, object]) -> Any:
-    """A pyahocorasick automaton of ``payloads`` (None when there is nothing to find)."""
-    if not payloads:
-        return None
-    automaton = ahocorasick.Automaton()
-    for key, payload in payloads.items():
-        automaton.add_word(key, payload)
-    automaton.make_automaton()
-    return automaton
-
-
-def _is_arabic(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u08ff" for c in text)
-
-
-def _caps_shape(alias: str) -> tuple[bool, tuple[int, ...]]:
-    """Which parts of an alias must be written in capitals."""
-    letters = [c for c in alias if c.isalpha()]
-    if letters and len(letters) <= 6 and all(c.isupper() for c in letters):
-        return True, ()
-    tokens = _TOKEN.findall(alias)
-    caps = tuple(
-        i for i, tok in enumerate(tokens) if 2 <= len(tok) <= 6 and tok.isupper() and tok.isalpha()
-    )
-    return False, caps
-
-
-def _add(keys: dict[str, list[_Entry]], key: str, entry: _Entry) -> None:
-    if not key:
-        return
-    entries = keys.setdefault(key, [])
-    # One entry per entity and role: the first alias to produce a key names it.
-    if not any(e.entity_id == entry.entity_id and e.role == entry.role for e in entries):
-        entries.append(entry)
-
-
-def _add_entity(entity: Entity, keys: dict[str, list[_Entry]]) -> None:
-    """Add the automaton keys (aliases and their variants, surnames, excludes) of one entity."""
-    for alias in entity.names:
-        key = normalize_key(alias)
-        all_caps, caps_tokens = _caps_shape(alias)
-        entry = _Entry(entity.id, alias, _NAME, all_caps=all_caps, caps_tokens=caps_tokens)
-        _add(keys, key, entry)
-        if "'" in key:  # scraped text loses apostrophes: "al-Qa'ida" -> "al-Qaida"
-            _add(keys, key.replace("'", ""), entry)
-        if key.startswith("\u0627\u0644") and _is_arabic(key):  # ل + ال -> لل
-            lam_form = "\u0644\u0644" + key[2:]
-            _add(keys, lam_form, _Entry(entity.id, alias, _NAME, forced_rule="script"))
-        if entity.kind == "official":
-            for surname in _surnames(key):
-                ordinary = " " not in surname and surname in ORDINARY_WORDS
-                _add(keys, surname, _Entry(entity.id, alias, _SURNAME, ordinary=ordinary))
-    for phrase in entity.exclude:
-        _add(keys, normalize_key(phrase), _Entry(entity.id, phrase, _EXCLUDE))
-
-
-def _surnames(key: str) -> list[str]:
-    """Surname keys of a normalised full name: "ayman al zawahiri" -> al zawahiri, zawahiri."""
-    tokens = key.split(" ")
-    if len(tokens) < 2:
-        return []
-    last = tokens[-1]
-    if len(last) < 3 or last in _TITLES:
-        return []
-    particles: list[str] = []
-    for tok in reversed(tokens[1:-1]):
-        if tok in _DROPPABLE_PARTICLES or tok in _KEPT_PARTICLES:
-            particles.insert(0, tok)
-        else:
-            break
-    if not particles:
-        return [last]
-    full = " ".join([*particles, last])
-    if all(p in _DROPPABLE_PARTICLES for p in particles):
-        return [full, last]
-    return [full]
-
-
-def _given_names(entity: Entity) -> frozenset[str]:
-    """The non-surname words of a person's names ("michael", "erik" for Kurilla)."""
-    words: set[str] = set()
-    for alias in entity.names:
-        key = normalize_key(alias)
-        surname_words = {w for s in _surnames(key) for w in s.split(" ")}
-        words.update(t for t in key.split(" ") if t not in surname_words)
-    return frozenset(words - _DROPPABLE_PARTICLES - _KEPT_PARTICLES)
-
-
-def _make_key(key: str, entries: list[_Entry]) -> _Key:
-    arabic = _is_arabic(key)
-    last = key.rsplit(" ", 1)[-1]
-    caps = any(e.all_caps or e.caps_tokens for e in entries)
-    names = tuple(e for e in entries if e.role == _NAME)
-    surnames = tuple(e for e in entries if e.role == _SURNAME)
-    last_ordinary = " " in key and last in ORDINARY_WORDS
-    return _Key(
-        length=len(key),
-        names=names,
-        surnames=surnames,
-        excludes=tuple(e for e in entries if e.role == _EXCLUDE),
-        arabic=arabic,
-        stripped_ok=not arabic and not (" " not in key and key in ORDINARY_WORDS),
-        # Capitals mean an acronym in the alias: "IS-Khorasanwe" is no glue.
-        glued_ok=not arabic
-        and not caps
-        and len(last) >= 4
-        and last.isalpha()
-        and last not in ORDINARY_WORDS,
-        caps=caps,
-        last_ordinary=last_ordinary,
-        plain=len(names) == 1
-        and not surnames
-        and not caps
-        and not last_ordinary
-        and names[0].forced_rule is None,
-    )
-
-
-# ---------------------------------------------------------------------------
 # Boundaries (on normalised text)
 # ---------------------------------------------------------------------------
 
 
-def _right_form(norm: str, start: int, end: int, key: _Key) -> str | None:
+def _right_form(norm: str, start: int, end: int, key: Key) -> str | None:
     """How the alias at [start, end) is followed: a rule name, or None if not a word end."""
     n = len(norm)
     if end >= n:
@@ -475,7 +156,7 @@ def _right_form(norm: str, start: int, end: int, key: _Key) -> str | None:
         return "exact" if c != "'" or (start and norm[start - 1] == "'") else "possessive"
     if key.arabic:
         rest = _WORD_CHARS.match(norm, end)
-        return "script" if rest and rest.group() in _AR_SUFFIXES else None
+        return "script" if rest and rest.group() in AR_SUFFIXES else None
     if c == "s" and key.stripped_ok and (end + 1 >= n or not norm[end + 1].isalnum()):
         return "stripped"
     if key.glued_ok:
@@ -492,20 +173,20 @@ def _arabic_prefix_ok(norm: str, start: int) -> bool:
         i -= 1
     if i > 0 and norm[i - 1].isalnum():
         return False
-    return _AR_PREFIX.fullmatch(norm, i, start) is not None
+    return AR_PREFIX.fullmatch(norm, i, start) is not None
 
 
 # A hit on normalised text: (start, end, key, form).
-_Hit = tuple[int, int, _Key, str]
+_Hit = tuple[int, int, Key, str]
 
 
-def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, _Entry]]]:
+def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, Entry]]]:
     """Automaton hits that start and end on word boundaries, plus exclude-phrase hits.
 
     The hot loop: everything here runs once per raw hit, so it stays inline.
     """
     hits: list[_Hit] = []
-    excluded: list[tuple[int, int, _Entry]] = []
+    excluded: list[tuple[int, int, Entry]] = []
     n = len(norm)
     isalnum = str.isalnum
     name_end = -1
@@ -544,16 +225,16 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, _
 # ---------------------------------------------------------------------------
 
 # A candidate mention on normalised text: (start, end, entry, form).
-_Cand = tuple[int, int, _Entry, str]
+_Cand = tuple[int, int, Entry, str]
 
 
-def _caps_ok(span: str, entry: _Entry) -> bool:
+def _caps_ok(span: str, entry: Entry) -> bool:
     """Capital letters where the alias has them (acronyms, "IS" in "IS-Khorasan")."""
     if entry.all_caps:
         return span.upper() == span
     if entry.caps_tokens:
-        tokens = _TOKEN.findall(span)
-        want = _TOKEN.findall(entry.alias)
+        tokens = TOKEN.findall(span)
+        want = TOKEN.findall(entry.alias)
         if len(tokens) != len(want):
             return True  # odd separators (soft hyphens...): give recall the benefit
         return all(tokens[i].upper() == tokens[i] for i in entry.caps_tokens)
@@ -561,7 +242,7 @@ def _caps_ok(span: str, entry: _Entry) -> bool:
 
 
 def _candidates(
-    hits: list[_Hit], nt: Normalized, excluded: list[tuple[int, int, _Entry]]
+    hits: list[_Hit], nt: Normalized, excluded: list[tuple[int, int, Entry]]
 ) -> tuple[list[_Cand], list[_Cand]]:
     """Expand hits into (name, surname) candidates per entity, after case and excludes."""
     text = nt.original
@@ -600,7 +281,7 @@ def _last_word_capitalised(span: str) -> bool:
 class _Excluded:
     """Exclude-phrase spans by entity, for "is this span inside one" in log time."""
 
-    def __init__(self, excluded: list[tuple[int, int, _Entry]]) -> None:
+    def __init__(self, excluded: list[tuple[int, int, Entry]]) -> None:
         spans: dict[str, list[tuple[int, int]]] = {}
         for a, b, e in excluded:
             spans.setdefault(e.entity_id, []).append((a, b))
@@ -619,7 +300,7 @@ class _Excluded:
         return k >= 0 and self._reach[entity_id][k] >= end
 
 
-def _drop_excluded(cands: list[_Cand], excluded: list[tuple[int, int, _Entry]]) -> list[_Cand]:
+def _drop_excluded(cands: list[_Cand], excluded: list[tuple[int, int, Entry]]) -> list[_Cand]:
     """Drop candidates lying inside an exclude phrase of their own entity."""
     index = _Excluded(excluded)
     return [c for c in cands if not index.covers(c[2].entity_id, c[0], c[1])]
@@ -700,7 +381,7 @@ def _resolve_surnames(
         i = bisect_left(starts, start)
         starts.insert(i, start)
         ends.insert(i, end)
-        kept.append((start, end, _Entry(c[2].entity_id, licence, _SURNAME), "surname"))
+        kept.append((start, end, Entry(c[2].entity_id, licence, SURNAME), "surname"))
     return kept
 
 
@@ -749,7 +430,7 @@ def _surname_context_ok(nt: Normalized, c: _Cand, given: frozenset[str]) -> bool
     before = _token_before(text, o_start)
     folded_before = normalize_key(before) if before else ""
     after = _token_after(text, o_end).rstrip(_TRAILING_PUNCT) if form == "exact" else ""
-    if folded_before in _DETERMINERS:
+    if folded_before in DETERMINERS:
         if folded_before != "the" or entry.ordinary:
             return False
         # "The Zawahiri strike": the article belongs to the noun after the name.

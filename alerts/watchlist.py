@@ -1,12 +1,18 @@
-"""The watchlist: the entities a user tracks, as plain values."""
+"""The watchlist: the entities a user tracks, the one rule that turns an alias into
+what the matcher looks for, and the compiled form the matcher reads."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from alerts.normalize import is_arabic, normalize_key
 
 ENTITY_KINDS = ("group", "official", "other")
 
@@ -38,7 +44,62 @@ class Entity:
 
 
 class WatchlistError(Exception):
-    """A watchlist file is invalid."""
+    """A watchlist (a file, or the entities given to compile) is invalid."""
+
+
+class DuplicateEntityError(WatchlistError):
+    """Two entities of one watchlist share an id."""
+
+
+def alias_key(alias: str) -> str:
+    """The key the matcher looks an alias up by: the alias normalised as text is
+    (``alerts.normalize``: case, diacritics, dashes and spaces, apostrophes, Arabic
+    letter forms), so "al-Qaeda", "al Qaeda" and "AL–QAEDA" share one key."""
+    return normalize_key(alias)
+
+
+def alias_keys(alias: str) -> tuple[str, ...]:
+    """Every key the matcher finds an alias under, its ``alias_key`` first: then the
+    key without apostrophes (scraped text loses them: "al-Qa'ida" as "al-Qaida"), and
+    for an Arabic-script alias starting with ال the form after the preposition ل (لل)."""
+    key = alias_key(alias)
+    if not key:
+        return ()
+    keys = [key]
+    if "'" in key:
+        keys.append(key.replace("'", ""))
+    if key.startswith("\u0627\u0644") and is_arabic(key):
+        keys.append("\u0644\u0644" + key[2:])
+    return tuple(keys)
+
+
+@dataclass(frozen=True, eq=False)
+class Watchlist:
+    """The entities compiled for ``alerts.matcher.find_mentions``: built once (and on
+    config reload), immutable, safe to share across threads."""
+
+    entities: Mapping[str, Entity]
+    _automaton: Any = field(repr=False)
+    _given_names: Mapping[str, frozenset[str]] = field(repr=False)
+    key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
+
+    @classmethod
+    def compile(cls, entities: Iterable[Entity]) -> Watchlist:
+        """Build the automaton for ``entities``; raise DuplicateEntityError when two share an id."""
+        from alerts.keys import build  # keys reads alias_keys from this module
+
+        by_id: dict[str, Entity] = {}
+        for entity in entities:
+            if entity.id in by_id:
+                raise DuplicateEntityError(f"duplicate entity id {entity.id!r}")
+            by_id[entity.id] = entity
+        compiled = build(by_id.values())
+        return cls(
+            entities=MappingProxyType(by_id),
+            _automaton=compiled.automaton,
+            _given_names=MappingProxyType(dict(compiled.given_names)),
+            key_count=compiled.key_count,
+        )
 
 
 _COLUMNS = ("id", "name", "kind", "aliases", "exclude", "tags")

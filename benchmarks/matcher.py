@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe
 
-from alerts.matcher import Watchlist, find_mentions
-from alerts.watchlist import Entity
+from alerts.matcher import find_mentions
+from alerts.watchlist import Entity, Watchlist
 
 
 def _words(text: str) -> list[str]:

@@ -4,6 +4,7 @@ what its author expects."""
 from __future__ import annotations
 
 from alerts.targets import Target
+from alerts.watchlist import alias_keys
 from scheduler.config import Config
 
 MIN_ALIAS_LETTERS = 3
@@ -21,15 +22,22 @@ def config_warnings(config: Config, targets: list[Target]) -> list[str]:
                 f"entity {entity.id!r} ({tags}) reaches no alert target: "
                 "its mentions are stored but never sent"
             )
-    claimed: dict[str, str] = {}
+    # Keyed as the matcher keys aliases, so "al-Qaeda" and "al Qaeda" collide here too.
+    claimed: dict[str, tuple[str, str]] = {}
     for entity in entities:
         for alias in entity.names:
-            key = " ".join(alias.casefold().split())
-            owner = claimed.setdefault(key, entity.id)
-            if owner != entity.id:
+            clash = None
+            for key in alias_keys(alias):
+                owner, owner_alias = claimed.setdefault(key, (entity.id, alias))
+                if owner != entity.id and clash is None:
+                    clash = owner, owner_alias
+            if clash is not None:
+                owner, owner_alias = clash
+                written = "" if owner_alias == alias else f" ({owner!r} writes it {owner_alias!r})"
                 warnings.append(
-                    f"alias {alias!r} is claimed by both {owner!r} and {entity.id!r}: "
-                    "a mention will be credited to one of them only"
+                    f"alias {alias!r} is claimed by both {owner!r} and {entity.id!r}{written}: "
+                    "the matcher reads both as one name and credits every mention of it "
+                    "to both entities"
                 )
             if sum(ch.isalnum() for ch in alias) < MIN_ALIAS_LETTERS:
                 warnings.append(

@@ -217,8 +217,8 @@ def watchlist(config_path: Path | None, as_json: bool) -> None:
 )
 def rematch(config_path: Path | None, since: str, entity_id: str | None, alert: bool) -> None:
     """Run the matcher again over stored articles, after a watchlist change."""
-    from alerts.match import rematch as rematch_articles
-    from alerts.matcher import Watchlist
+    from alerts.pending import rematch as rematch_articles
+    from alerts.watchlist import Watchlist
     from crawler import store
     from scheduler.service import targets_of
 

@@ -22,10 +22,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.dispatch import DeliveryPolicy, DispatchReport, dispatch_due, send, send_digest
-from alerts.match import MatchReport, Stories, match_pending
-from alerts.matcher import Watchlist
+from alerts.pending import MatchReport, StoryTracker, match_pending
 from alerts.render import Message, Templates
 from alerts.targets import Target, apprise_config_urls, console_target
+from alerts.watchlist import Watchlist
 from crawler import pool, store
 from scheduler.config import Config, ConfigError, SourceConfig, cron_trigger, load_config
 from scheduler.crawl import Crawler, CrawlOutcome
@@ -111,7 +111,7 @@ class Service:
         self.db = store.open_db(config.database_path)
         store.close_interrupted_runs(self.db)
         # The recent stories' index, rebuilt once here rather than on the first match.
-        self.stories = Stories.load(self.db)
+        self.stories = StoryTracker.load(self.db)
         self.scheduler = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._after_crawl = asyncio.Lock()
@@ -189,7 +189,7 @@ class Service:
     async def process(self) -> tuple[MatchReport, DispatchReport]:
         """Match the articles not matched yet, then send every due alert."""
         async with self._after_crawl:
-            matched = match_pending(self.db, self.watchlist, self.targets, stories=self.stories)
+            matched = match_pending(self.db, self.watchlist, self.targets, tracker=self.stories)
             dispatched = await dispatch_due(
                 self.db, self.targets, self.watchlist.entities, self.policy
             )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from alerts.match import article_text
-from alerts.matcher import Watchlist, find_mentions
+from alerts.matcher import find_mentions
+from alerts.pending import article_text
+from alerts.watchlist import Watchlist
 from conftest import newsradar
 from crawler import store
 from scheduler.config import default_config_text, parse_config

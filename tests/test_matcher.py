@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from alerts.matcher import RULES, Mention, Watchlist, find_mentions
+from alerts.matcher import RULES, Mention, find_mentions
 from alerts.normalize import fold_char, normalize
-from alerts.watchlist import Entity
+from alerts.watchlist import DuplicateEntityError, Entity, Watchlist
 from scheduler.config import default_config_text, parse_config
 
 
@@ -624,7 +624,7 @@ def test_symbols_fold_to_one_character(char: str) -> None:
 
 
 def test_compile_rejects_duplicate_ids() -> None:
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(DuplicateEntityError, match="duplicate"):
         Watchlist.compile([Entity("a", "Alpha"), Entity("a", "Beta")])
 
 

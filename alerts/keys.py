@@ -1,0 +1,194 @@
+"""A watchlist compiled for the matcher: the automaton keys and what each one means.
+
+Every alias gives the keys of ``alias_keys`` (``alerts.watchlist``: the one rule for
+turning an alias into what the matcher looks for); a person's full names also give
+their surnames; every ``exclude`` phrase gives its own key. Each key carries the
+entries (entity, role, case constraints) that ``alerts.matcher`` checks on a hit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from alerts.lexicon import DROPPABLE_PARTICLES, KEPT_PARTICLES, ORDINARY_WORDS, TITLES
+from alerts.normalize import is_arabic, normalize_key
+from alerts.watchlist import alias_keys
+
+if TYPE_CHECKING:
+    from alerts.watchlist import Entity
+
+TOKEN = re.compile(r"[^\W_]+")
+
+NAME, SURNAME, EXCLUDE = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one automaton key means for one entity."""
+
+    entity_id: str
+    alias: str  # as written in the watchlist (for a surname: the full name it came from)
+    role: int  # NAME, SURNAME or EXCLUDE
+    all_caps: bool = False  # short all-capital alias: the whole span must be capitals
+    caps_tokens: tuple[int, ...] = ()  # tokens that must be capitals ("IS" in "IS-Khorasan")
+    ordinary: bool = False  # a one-word surname that is an ordinary English word
+    forced_rule: str | None = None  # rule implied by the key itself ("script" for لل-forms)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """The payload of one automaton key: its length, flags and entries by role."""
+
+    length: int
+    names: tuple[Entry, ...]
+    surnames: tuple[Entry, ...]
+    excludes: tuple[Entry, ...]
+    arabic: bool  # Arabic-script key: clitic rules instead of stripped/glued
+    stripped_ok: bool
+    glued_ok: bool
+    caps: bool  # some entry needs capitals checked against the original text
+    # Several words, the last an ordinary one ("Islamic State"): "+s" only after a
+    # capital, so "Islamic States" can be a lost apostrophe but "Islamic states" is not.
+    last_ordinary: bool
+    plain: bool  # exactly one name entry, nothing to check: the fast path
+
+
+def _automaton(payloads: Mapping[str, object]) -> Any:
+    """A pyahocorasick automaton of ``payloads`` (None when there is nothing to find)."""
+    if not payloads:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, payload in payloads.items():
+        automaton.add_word(key, payload)
+    automaton.make_automaton()
+    return automaton
+
+
+def _caps_shape(alias: str) -> tuple[bool, tuple[int, ...]]:
+    """Which parts of an alias must be written in capitals."""
+    letters = [c for c in alias if c.isalpha()]
+    if letters and len(letters) <= 6 and all(c.isupper() for c in letters):
+        return True, ()
+    tokens = TOKEN.findall(alias)
+    caps = tuple(
+        i for i, tok in enumerate(tokens) if 2 <= len(tok) <= 6 and tok.isupper() and tok.isalpha()
+    )
+    return False, caps
+
+
+def _add(keys: dict[str, list[Entry]], key: str, entry: Entry) -> None:
+    if not key:
+        return
+    entries = keys.setdefault(key, [])
+    # One entry per entity and role: the first alias to produce a key names it.
+    if not any(e.entity_id == entry.entity_id and e.role == entry.role for e in entries):
+        entries.append(entry)
+
+
+def _add_entity(entity: Entity, keys: dict[str, list[Entry]]) -> None:
+    """Add the automaton keys (aliases and their variants, surnames, excludes) of one entity."""
+    for alias in entity.names:
+        key, *more = alias_keys(alias)
+        all_caps, caps_tokens = _caps_shape(alias)
+        entry = Entry(entity.id, alias, NAME, all_caps=all_caps, caps_tokens=caps_tokens)
+        _add(keys, key, entry)
+        for other in more:
+            # The ل + ال -> لل form of an Arabic alias is a clitic form by itself.
+            if is_arabic(other):
+                _add(keys, other, Entry(entity.id, alias, NAME, forced_rule="script"))
+            else:
+                _add(keys, other, entry)
+        if entity.kind == "official":
+            for surname in surnames(key):
+                ordinary = " " not in surname and surname in ORDINARY_WORDS
+                _add(keys, surname, Entry(entity.id, alias, SURNAME, ordinary=ordinary))
+    for phrase in entity.exclude:
+        _add(keys, normalize_key(phrase), Entry(entity.id, phrase, EXCLUDE))
+
+
+def surnames(key: str) -> list[str]:
+    """Surname keys of a normalised full name: "ayman al zawahiri" -> al zawahiri, zawahiri."""
+    tokens = key.split(" ")
+    if len(tokens) < 2:
+        return []
+    last = tokens[-1]
+    if len(last) < 3 or last in TITLES:
+        return []
+    particles: list[str] = []
+    for tok in reversed(tokens[1:-1]):
+        if tok in DROPPABLE_PARTICLES or tok in KEPT_PARTICLES:
+            particles.insert(0, tok)
+        else:
+            break
+    if not particles:
+        return [last]
+    full = " ".join([*particles, last])
+    if all(p in DROPPABLE_PARTICLES for p in particles):
+        return [full, last]
+    return [full]
+
+
+def given_names(entity: Entity) -> frozenset[str]:
+    """The non-surname words of a person's names ("michael", "erik" for Kurilla)."""
+    words: set[str] = set()
+    for alias in entity.names:
+        key = normalize_key(alias)
+        surname_words = {w for s in surnames(key) for w in s.split(" ")}
+        words.update(t for t in key.split(" ") if t not in surname_words)
+    return frozenset(words - DROPPABLE_PARTICLES - KEPT_PARTICLES)
+
+
+def _make_key(key: str, entries: list[Entry]) -> Key:
+    arabic = is_arabic(key)
+    last = key.rsplit(" ", 1)[-1]
+    caps = any(e.all_caps or e.caps_tokens for e in entries)
+    names = tuple(e for e in entries if e.role == NAME)
+    surnames = tuple(e for e in entries if e.role == SURNAME)
+    last_ordinary = " " in key and last in ORDINARY_WORDS
+    return Key(
+        length=len(key),
+        names=names,
+        surnames=surnames,
+        excludes=tuple(e for e in entries if e.role == EXCLUDE),
+        arabic=arabic,
+        stripped_ok=not arabic and not (" " not in key and key in ORDINARY_WORDS),
+        # Capitals mean an acronym in the alias: "IS-Khorasanwe" is no glue.
+        glued_ok=not arabic
+        and not caps
+        and len(last) >= 4
+        and last.isalpha()
+        and last not in ORDINARY_WORDS,
+        caps=caps,
+        last_ordinary=last_ordinary,
+        plain=len(names) == 1
+        and not surnames
+        and not caps
+        and not last_ordinary
+        and names[0].forced_rule is None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """What the matcher needs of a watchlist: the automaton and each person's given names."""
+
+    automaton: Any  # None when there is nothing to find
+    given_names: Mapping[str, frozenset[str]]
+    key_count: int
+
+
+def build(entities: Iterable[Entity]) -> Compiled:
+    """Compile entities (ids already checked unique) into the automaton and its payloads."""
+    keys: dict[str, list[Entry]] = {}
+    given: dict[str, frozenset[str]] = {}
+    for entity in entities:
+        _add_entity(entity, keys)
+        if entity.kind == "official":
+            given[entity.id] = given_names(entity)
+    payloads = {k: _make_key(k, entries) for k, entries in keys.items()}
+    return Compiled(_automaton(payloads), given, len(keys))
