@@ -134,7 +134,10 @@ DETERMINERS = _words(
 # Particles before a surname. Arabic articles are often dropped in English text
 # ("Zawahiri"), the others are kept ("bin Laden", not "Laden").
 DROPPABLE_PARTICLES = frozenset({"al", "el", "ul"})
-KEPT_PARTICLES = _words("bin ibn bint abu abd van von der den de da di du del della dos la le st")
+KEPT_PARTICLES = _words(
+    "bin ibn bint abu abd van von der den de da di du del della dos la le st"
+    " \u0628\u0646 \u0627\u0628\u0646 \u0627\u0628\u0648"  # بن ابن ابو
+)
 
 # Arabic-script clitics: conjunctions and prepositions written onto the next word
 # (optionally with the article), and Persian/Urdu/Pashto/Arabic endings that keep
@@ -161,3 +164,24 @@ ABBREVIATIONS = sorted(
         "Vol vs etc Inc Ltd Co Corp Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec"
     )
 )
+
+# Titles and honorifics that, before a person's surname, make it their full name
+# ("Gen. Kurilla", "Mullah Akhundzada", "Sheikh Zawahiri"). Not "former", "acting".
+HONORIFICS = TITLES - {"acting", "former", "late", "deputy", "vice", "chief", "director"}
+
+# Arabic-script given names and name parts, folded (ی -> ي, ک -> ك, ة -> ه), used to
+# tell another person's name before a surname ("جلال الدين حقاني", the father) in a
+# script without capitals. Titles (ملا, شيخ, مولوي...) are not here: before a
+# surname they name the same person.
+ARABIC_GIVEN_NAMES = _words(
+    """
+    محمد احمد علي حسين حسن عمر عثمان خالد جلال سراج انس عبد ابراهيم يوسف اسامه ايمن
+    امين نور رحمت حميد كريم رحيم مصطفي عزيز هبت ذبيح امير خليل بدر ناصر سعيد عبيد
+    فضل غني ضياء شهاب نجيب جمال كمال صلاح فريد ظاهر طاهر داود اسماعيل اسحاق يعقوب
+    موسي عيسي زكريا حمزه بلال طارق زبير سلمان فيصل منصور مسعود محمود ملك شاه
+    """
+)
+# Second parts of compound given names: "جلال الدين", "عبد الله", "هبت الله".
+ARABIC_NAME_SECONDS = _words("الدين الله الرحمن الحق الرحيم")
+# Arabic-script titles before a name: the same person, never another one.
+ARABIC_TITLES = _words("ملا مولوي مولانا شيخ حاجي قاري مفتي امير الشيخ الملا جنرال")

@@ -1,12 +1,15 @@
 """Find mentions of watchlist entities in news text.
 
-One Aho-Corasick automaton (pyahocorasick) holds every normalised alias (plus an
-apostrophe-less variant where the alias has one), the surnames derived from the
-people's full names, and every ``exclude`` phrase. ``find_mentions`` normalises the
-text (``alerts.normalize``: NFKC, casefold, diacritics, apostrophes, dashes,
-whitespace, Arabic letter variants), runs the automaton once, keeps the hits whose
-boundaries and case fit the rules below, resolves overlaps, keeps the surnames an
-earlier full name licenses, and maps offsets back to the original text.
+One Aho-Corasick automaton (pyahocorasick, compiled by ``alerts.keys``) holds every
+normalised alias (in each of its written forms, ``alerts.watchlist.alias_keys``) and
+its transliteration variants (``alerts.variants``), the surnames derived from the
+people's full names, every ``exclude`` phrase and every ``context`` word.
+``find_mentions`` normalises the text (``alerts.normalize``: NFKC, casefold,
+diacritics, apostrophes, dashes, whitespace, Arabic letter variants), runs the
+automaton once, keeps the hits whose boundaries and case fit the rules below,
+resolves overlaps, finds the other forms of people's names (``alerts.names``), keeps
+the surnames an earlier full name licenses, drops the acronyms the article does not
+support (``alerts.acronyms``), and maps offsets back to the original text.
 
 Rules, named by ``Mention.rule`` (one word per mention; when several apply the
 first in this list wins):
@@ -24,10 +27,28 @@ first in this list wins):
     ("bin Laden"). When two tracked people share a surname, the one whose full
     name appeared last before it gets the mention. ``alias`` is the full name that
     licensed it.
+    In Arabic script, where no capital tells a first name, the words before the
+    surname must not be another person's given names ("جلال الدين حقاني").
+``middle``
+    A person's full name with a middle initial, middle name or quoted nickname
+    inside ("Michael E. Kurilla", 'Michael "Erik" Kurilla' for "Michael Kurilla").
+    Licenses later surnames like the full name.
+``titled``
+    A title or honorific and a person's uncommon surname, before any full name
+    ("Gen. Kurilla", "Mullah Akhundzada", "ملا اخندزاده"); not when two tracked people
+    share the surname. Licenses later surnames like the full name.
+``variant``
+    A spelling of an alias nobody listed ("al-Qaidah", "Mottaqi", "Serajuddin
+    Haqqani"), from ``alerts.variants``; every word of 3 letters or more capitalised
+    in the text. Never for acronyms, nor where the variant is an ordinary word or
+    some entity's listed alias; off for an entity with ``variants = false``.
 ``acronym``
     A short all-capital alias ("TTP", "IS-K", "ISIS-K"): matches only when written
-    in capitals. Capital tokens inside longer aliases ("IS" in "IS-Khorasan") must
-    be capitals too, but such a mention is named by its boundary form.
+    in capitals, never as a plural ("TTPs"), and only where the article supports it
+    (its definition, the entity or another one named, or a ``context`` word; see
+    ``alerts.acronyms``). Capital tokens inside longer aliases ("IS" in
+    "IS-Khorasan") must be capitals too, but such a mention is named by its
+    boundary form.
 ``script``
     An Arabic-script alias with an attached clitic: a prefix of و ف ب ل ك
     (optionally followed by ال), or a Persian/Urdu/Pashto/Arabic suffix
@@ -43,7 +64,7 @@ first in this list wins):
 ``stripped``
     A possessive that lost its apostrophe: alias + "s" ("Talibans rampage",
     "al Qaedas frontman"). Not for one-word aliases that are ordinary English words
-    ("West" would give "Wests"); after capitals only a lowercase "s" ("TTPs").
+    ("West" would give "Wests"), nor for acronyms ("TTPs" are tactics).
 ``possessive``
     Alias + "'s" or a plural-possessive apostrophe ("Taliban's", "Taliban’s",
     "Taliban' ").
@@ -55,8 +76,10 @@ Always: a match may not span a blank line (a paragraph break); a match inside on
 its entity's ``exclude`` phrases is dropped ("West Bank"); overlapping matches
 resolve to the longest ("Pakistani Taliban" is only the TTP, "Haqqani network" only
 the group, "Islamic State Khorasan" only IS-K); two entities sharing an identical
-alias both get the mention. Offsets (``start``, ``end``) index the original text and
-cover the alias only, not the "'s", "s" or glued word after it.
+alias both get the mention; a ``weak_aliases`` entry counts only as the exact or
+possessive whole name of several words, and gives no surname. Offsets (``start``,
+``end``) index the original text and cover the alias only, not the "'s", "s" or
+glued word after it.
 """
 
 from __future__ import annotations
@@ -69,7 +92,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from alerts.keys import SURNAME, TOKEN, Entry, Key
+from alerts.acronyms import supported
+from alerts.keys import SURNAME, TOKEN, Cand, Entry, Key, Rejection
 from alerts.lexicon import (
     ABBREVIATIONS,
     AR_PREFIX,
@@ -78,12 +102,40 @@ from alerts.lexicon import (
     GLUE_WORDS,
     ORDINARY_WORDS,
 )
-from alerts.normalize import Normalized, normalize, normalize_key
+from alerts.names import arabic_other_person, name_forms
+from alerts.normalize import Normalized, is_arabic, normalize, normalize_key
 from alerts.watchlist import Watchlist
 
-__all__ = ["RULES", "Mention", "find_mentions"]
+__all__ = ["NOTED_RULES", "RULES", "RULE_LABELS", "Mention", "analyse", "find_mentions"]
 
-RULES = ("surname", "acronym", "script", "glued", "stripped", "possessive", "exact")
+RULES = (
+    "surname",
+    "middle",
+    "titled",
+    "variant",
+    "acronym",
+    "script",
+    "glued",
+    "stripped",
+    "possessive",
+    "exact",
+)
+
+#: What each rule means, in words, for people reading an explanation or an alert.
+RULE_LABELS = {
+    "exact": "alias",
+    "acronym": "acronym",
+    "possessive": "possessive",
+    "stripped": "possessive without its apostrophe",
+    "glued": "glued to the next word",
+    "script": "with an Arabic-script prefix or suffix",
+    "variant": "variant spelling",
+    "surname": "surname after full name",
+    "middle": "full name with a middle name, initial or nickname",
+    "titled": "title and surname",
+}
+#: Rules an alert names next to the snippet: a form of the name nobody wrote down.
+NOTED_RULES = ("surname", "middle", "titled", "variant")
 
 SNIPPET_MAX = 300
 
@@ -180,13 +232,15 @@ def _arabic_prefix_ok(norm: str, start: int) -> bool:
 _Hit = tuple[int, int, Key, str]
 
 
-def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, Entry]]]:
-    """Automaton hits that start and end on word boundaries, plus exclude-phrase hits.
+def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, Entry]], set[str]]:
+    """Automaton hits that start and end on word boundaries, exclude-phrase hits, and
+    the entities one of whose context words the text holds.
 
     The hot loop: everything here runs once per raw hit, so it stays inline.
     """
     hits: list[_Hit] = []
     excluded: list[tuple[int, int, Entry]] = []
+    context: set[str] = set()
     n = len(norm)
     isalnum = str.isalnum
     name_end = -1
@@ -207,6 +261,8 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, E
             excluded.extend((start, end, e) for e in key.excludes)
         if form is None:
             continue
+        if key.context:
+            context.update(key.context)
         if key.names:
             if not key.caps:
                 name_end = end
@@ -217,15 +273,12 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, E
         if prefixed and form in ("exact", "possessive"):
             form = "script"
         hits.append((start, end, key, form))
-    return hits, excluded
+    return hits, excluded, context
 
 
 # ---------------------------------------------------------------------------
 # Resolution
 # ---------------------------------------------------------------------------
-
-# A candidate mention on normalised text: (start, end, entry, form).
-_Cand = tuple[int, int, Entry, str]
 
 
 def _caps_ok(span: str, entry: Entry) -> bool:
@@ -242,17 +295,21 @@ def _caps_ok(span: str, entry: Entry) -> bool:
 
 
 def _candidates(
-    hits: list[_Hit], nt: Normalized, excluded: list[tuple[int, int, Entry]]
-) -> tuple[list[_Cand], list[_Cand]]:
+    hits: list[_Hit],
+    nt: Normalized,
+    excluded: list[tuple[int, int, Entry]],
+    rejected: list[Rejection] | None,
+) -> tuple[list[Cand], list[Cand]]:
     """Expand hits into (name, surname) candidates per entity, after case and excludes."""
     text = nt.original
-    names: list[_Cand] = []
-    surnames: list[_Cand] = []
+    names: list[Cand] = []
+    surnames: list[Cand] = []
     for start, end, key, form in hits:
         if key.plain:  # the common case: one entity, no capitals, no special form
             names.append((start, end, key.names[0], form))
             continue
-        if key.caps or (form == "stripped" and key.last_ordinary):
+        span = ""
+        if key.caps or key.variant or (form == "stripped" and key.last_ordinary):
             o_start, o_end = nt.span(start, end)
             span = text[o_start:o_end]
             if form == "stripped" and key.last_ordinary and not _last_word_capitalised(span):
@@ -261,16 +318,31 @@ def _candidates(
             if key.caps and (entry.all_caps or entry.caps_tokens):
                 if not _caps_ok(span, entry):
                     continue
-                # After capitals only a lowercase "s" is a lost apostrophe ("TTPs", not "TTPS").
-                if form == "stripped" and entry.all_caps and text[o_end : o_end + 1] != "s":
+                if entry.all_caps and form == "stripped":
+                    # "TTPs", "NRFs": a plural acronym is something else (tactics...).
+                    if rejected is not None:
+                        rejected.append((start, end + 1, entry, "plural or inflected acronym"))
                     continue
+            if entry.weak and form not in ("exact", "possessive"):
+                continue
+            if entry.forced_rule == "variant" and not _capitalised_words(span):
+                if rejected is not None:
+                    rejected.append((start, end, entry, "variant spelling not capitalised"))
+                continue
             names.append((start, end, entry, entry.forced_rule or form))
         for entry in key.surnames:
+            if entry.forced_rule == "variant" and not _capitalised_words(span):
+                continue
             surnames.append((start, end, entry, form))
     if excluded:
-        names = _drop_excluded(names, excluded)
-        surnames = _drop_excluded(surnames, excluded)
+        names = _drop_excluded(names, excluded, rejected)
+        surnames = _drop_excluded(surnames, excluded, None)
     return names, surnames
+
+
+def _capitalised_words(span: str) -> bool:
+    """Every word of a variant's span of 3 letters or more starts with a capital."""
+    return all(not w[0].islower() for w in TOKEN.findall(span) if len(w) >= 3)
 
 
 def _last_word_capitalised(span: str) -> bool:
@@ -300,21 +372,32 @@ class _Excluded:
         return k >= 0 and self._reach[entity_id][k] >= end
 
 
-def _drop_excluded(cands: list[_Cand], excluded: list[tuple[int, int, Entry]]) -> list[_Cand]:
+def _drop_excluded(
+    cands: list[Cand],
+    excluded: list[tuple[int, int, Entry]],
+    rejected: list[Rejection] | None,
+) -> list[Cand]:
     """Drop candidates lying inside an exclude phrase of their own entity."""
     index = _Excluded(excluded)
-    return [c for c in cands if not index.covers(c[2].entity_id, c[0], c[1])]
+    kept = [c for c in cands if not index.covers(c[2].entity_id, c[0], c[1])]
+    if rejected is not None and len(kept) < len(cands):
+        rejected.extend(
+            (c[0], c[1], c[2], "inside an exclude phrase")
+            for c in cands
+            if index.covers(c[2].entity_id, c[0], c[1])
+        )
+    return kept
 
 
-def _span_order(c: _Cand) -> tuple[int, int]:
+def _span_order(c: Cand) -> tuple[int, int]:
     return c[0], -c[1]
 
 
-def _longest_order(c: _Cand) -> tuple[int, int]:
+def _longest_order(c: Cand) -> tuple[int, int]:
     return c[0] - c[1], c[0]
 
 
-def _resolve_names(names: list[_Cand]) -> list[_Cand]:
+def _resolve_names(names: list[Cand]) -> list[Cand]:
     """Longest match wins inside each cluster of overlapping candidates.
 
     Most candidates overlap nothing, so clusters are found in one sweep and only
@@ -322,7 +405,7 @@ def _resolve_names(names: list[_Cand]) -> list[_Cand]:
     entities) all stay.
     """
     names.sort(key=_span_order)
-    kept: list[_Cand] = []
+    kept: list[Cand] = []
     i, n = 0, len(names)
     while i < n:
         cluster_end = names[i][1]
@@ -350,8 +433,12 @@ def _overlaps(starts: list[int], ends: list[int], start: int, end: int) -> bool:
 
 
 def _resolve_surnames(
-    surnames: list[_Cand], names: list[_Cand], nt: Normalized, watchlist: Watchlist
-) -> list[_Cand]:
+    surnames: list[Cand],
+    names: list[Cand],
+    nt: Normalized,
+    watchlist: Watchlist,
+    rejected: list[Rejection] | None,
+) -> list[Cand]:
     """Keep surnames licensed by an earlier full name, in context, not inside a longer match."""
     full_names: dict[str, list[tuple[int, str]]] = {}
     for start, _, entry, _ in names:  # sorted by start
@@ -359,14 +446,14 @@ def _resolve_surnames(
     starts = [c[0] for c in names]
     ends = [c[1] for c in names]
     # All entries sharing a span: the person whose full name came last before it wins.
-    by_span: dict[tuple[int, int], list[_Cand]] = {}
+    by_span: dict[tuple[int, int], list[Cand]] = {}
     for c in surnames:
         by_span.setdefault((c[0], c[1]), []).append(c)
-    kept: list[_Cand] = []
+    kept: list[Cand] = []
     for start, end in sorted(by_span, key=lambda s: (s[0] - s[1], s[0])):
         if _overlaps(starts, ends, start, end):
             continue
-        best: tuple[int, _Cand, str] | None = None
+        best: tuple[int, Cand, str] | None = None
         for c in by_span[(start, end)]:
             seen = full_names.get(c[2].entity_id)
             i = bisect_left(seen, (start, "")) - 1 if seen else -1
@@ -376,7 +463,16 @@ def _resolve_surnames(
             continue
         _, c, licence = best
         given = watchlist._given_names.get(c[2].entity_id, frozenset())
-        if not _surname_context_ok(nt, c, given):
+        problem = _surname_context_ok(nt, c, given)
+        if problem is not None:
+            if rejected is not None:
+                rejected.append((start, end, c[2], problem))
+            continue
+        if is_arabic(nt.text[start:end]) and arabic_other_person(
+            nt.text, start, watchlist._name_parts.get(c[2].entity_id, ())
+        ):
+            if rejected is not None:
+                rejected.append((start, end, c[2], "surname of another person"))
             continue
         i = bisect_left(starts, start)
         starts.insert(i, start)
@@ -420,29 +516,34 @@ def _is_capitalised_word(token: str) -> bool:
     return token.isalpha() and token[0].isupper() and not token.isupper()
 
 
-def _surname_context_ok(nt: Normalized, c: _Cand, given: frozenset[str]) -> bool:
-    """The surname checks that need the original text around the mention."""
+def _surname_context_ok(nt: Normalized, c: Cand, given: frozenset[str]) -> str | None:
+    """The surname checks that need the original text around the mention: None when
+    it counts, else why not."""
     text = nt.original
     o_start, o_end = nt.span(c[0], c[1])
     if not _last_word_capitalised(text[o_start:o_end]):
-        return False  # "the west", "laden"
+        return "surname in lowercase"  # "the west", "laden"
     entry, form = c[2], c[3]
     before = _token_before(text, o_start)
     folded_before = normalize_key(before) if before else ""
     after = _token_after(text, o_end).rstrip(_TRAILING_PUNCT) if form == "exact" else ""
     if folded_before in DETERMINERS:
         if folded_before != "the" or entry.ordinary:
-            return False
+            return "surname after a determiner"
         # "The Zawahiri strike": the article belongs to the noun after the name.
-        return after.isalpha() and after.islower() and after not in GLUE_WORDS
+        if after.isalpha() and after.islower() and after not in GLUE_WORDS:
+            return None
+        return "surname after a determiner"
     if (
         _is_capitalised_word(before)
         and folded_before not in ORDINARY_WORDS
         and folded_before not in given
     ):
-        return False  # "Husain Haqqani", "Jalaluddin Haqqani": another person
+        return "surname of another person"  # "Husain Haqqani", "Jalaluddin Haqqani"
     # "West Virginia", "West Point": an ordinary-word surname opening another name.
-    return not (entry.ordinary and after[:1].isupper())
+    if entry.ordinary and after[:1].isupper():
+        return "ordinary-word surname opening another name"
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -492,22 +593,34 @@ def find_mentions(text: str, watchlist: Watchlist) -> list[Mention]:
 
     Pure: no I/O, no state; ``text`` is typically title + "\\n\\n" + body.
     """
+    return analyse(text, watchlist, None)
+
+
+def analyse(text: str, watchlist: Watchlist, rejected: list[Rejection] | None) -> list[Mention]:
+    """``find_mentions``, also recording each candidate turned down and why into
+    ``rejected`` (normalised offsets) when it is a list: what ``alerts.explain`` shows."""
     automaton = watchlist._automaton
     if automaton is None or not text:
         return []
     nt = normalize(text)
-    hits, excluded = _scan(nt.text, automaton)
+    hits, excluded, context = _scan(nt.text, automaton)
     if not hits:
         return []
-    names, surnames = _candidates(hits, nt, excluded)
+    names, surnames = _candidates(hits, nt, excluded, rejected)
     names = _resolve_names(names)
     if surnames:
-        names += _resolve_surnames(surnames, names, nt, watchlist)
-        names.sort(key=_span_order)
+        display = {e: watchlist.entities[e].name for e in watchlist._name_parts}
+        forms, surnames = name_forms(surnames, names, nt, watchlist._name_parts, display)
+        if forms:
+            names = _resolve_names(names + forms)
+        if surnames:
+            names += _resolve_surnames(surnames, names, nt, watchlist, rejected)
+            names.sort(key=_span_order)
+    names = supported(names, nt, context, excluded, rejected)
     return _mentions(names, nt)
 
 
-def _mentions(cands: list[_Cand], nt: Normalized) -> list[Mention]:
+def _mentions(cands: list[Cand], nt: Normalized) -> list[Mention]:
     """Mentions with original offsets and sentence snippets, in the candidates' order."""
     text = nt.original
     # Boundaries are looked for near each mention only: splitting the whole text
@@ -529,7 +642,7 @@ def _mentions(cands: list[_Cand], nt: Normalized) -> list[Mention]:
             if len(sentence) > SNIPPET_MAX:
                 sentence = None
         snippet = sentence if sentence is not None else _window(text, s0, s1, o_start, o_end)
-        if form != "surname" and form != "script" and entry.all_caps:
+        if entry.all_caps and form in ("exact", "possessive"):
             form = "acronym"
         mentions.append(Mention(entry.entity_id, entry.alias, form, o_start, o_end, snippet))
     return mentions

@@ -24,7 +24,11 @@ class Entity:
     ``aliases`` are extra names besides ``name``; for an ``official`` they are full
     names (the matcher derives surnames and titles itself). ``exclude`` lists phrases
     inside which a match does not count ("West Bank" for a "West" alias). ``tags``
-    route alerts to targets.
+    route alerts to targets. ``context`` lists words whose presence in an article
+    supports a bare acronym alias ("Waziristan" for "TTP"). ``variants = False``
+    turns off the transliteration variants the matcher generates for the names.
+    ``weak_aliases`` count only as complete names of several words, never give a
+    surname and never count alone when they are one word (an importer's guesses).
     """
 
     id: str
@@ -33,6 +37,9 @@ class Entity:
     aliases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    context: tuple[str, ...] = ()
+    variants: bool = True
+    weak_aliases: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -60,17 +67,45 @@ def alias_key(alias: str) -> str:
 
 def alias_keys(alias: str) -> tuple[str, ...]:
     """Every key the matcher finds an alias under, its ``alias_key`` first: then the
-    key without apostrophes (scraped text loses them: "al-Qa'ida" as "al-Qaida"), and
-    for an Arabic-script alias starting with ال the form after the preposition ل (لل)."""
+    key without apostrophes (scraped text loses them: "al-Qa'ida" as "al-Qaida"); for
+    an Arabic-script alias, its words written apart or together, since a zero-width
+    non-joiner (or joiner) between them, which text loses, stands for a space or for
+    nothing ("سراج‌الدین" = "سراج الدین" = "سراجالدین"); and for one starting with ال,
+    the form after the preposition ل (لل)."""
     key = alias_key(alias)
     if not key:
         return ()
-    keys = [key]
+    keys = {key: None}
     if "'" in key:
-        keys.append(key.replace("'", ""))
-    if key.startswith("\u0627\u0644") and is_arabic(key):
-        keys.append("\u0644\u0644" + key[2:])
+        keys[key.replace("'", "")] = None
+    if is_arabic(key):
+        if any(joiner in alias for joiner in _JOINERS):
+            keys[alias_key(alias.replace("\u200c", " ").replace("\u200d", " "))] = None
+        for written in list(keys):
+            for joined in _joined_forms(written):
+                keys.setdefault(joined, None)
+        for written in list(keys):
+            if written.startswith("\u0627\u0644"):
+                keys.setdefault("\u0644\u0644" + written[2:], None)
     return tuple(keys)
+
+
+_JOINERS = ("\u200c", "\u200d")
+
+
+def _joined_forms(key: str) -> list[str]:
+    """An Arabic-script key with one, or every, space between two of its words dropped."""
+    words = key.split(" ")
+    if not 1 < len(words) <= 4:
+        return []
+    forms = [
+        " ".join([*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
+        for i in range(len(words) - 1)
+        if is_arabic(words[i]) and is_arabic(words[i + 1])
+    ]
+    if len(words) > 2 and forms:
+        forms.append("".join(words))
+    return forms
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +116,7 @@ class Watchlist:
     entities: Mapping[str, Entity]
     _automaton: Any = field(repr=False)
     _given_names: Mapping[str, frozenset[str]] = field(repr=False)
+    _name_parts: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = field(repr=False)
     key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
 
     @classmethod
@@ -98,11 +134,24 @@ class Watchlist:
             entities=MappingProxyType(by_id),
             _automaton=compiled.automaton,
             _given_names=MappingProxyType(dict(compiled.given_names)),
+            _name_parts=MappingProxyType(dict(compiled.name_parts)),
             key_count=compiled.key_count,
         )
 
 
-_COLUMNS = ("id", "name", "kind", "aliases", "exclude", "tags")
+_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "aliases",
+    "exclude",
+    "tags",
+    "context",
+    "variants",
+    "weak_aliases",
+)
+_TRUE = ("true", "yes", "1", "on")
+_FALSE = ("false", "no", "0", "off")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -115,6 +164,17 @@ def _cell_list(value: object, where: str, key: str) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(item.strip() for item in value if item.strip())
     raise WatchlistError(f"{where}: '{key}' must be a list of strings or a ';'-separated string")
+
+
+def _cell_bool(value: object, where: str, key: str) -> bool:
+    """A yes/no cell (default yes): a YAML boolean, or true/false, yes/no, 1/0 as text."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise WatchlistError(f"{where}: '{key}' must be true or false")
 
 
 def entity_from_record(record: dict[str, object], where: str) -> Entity:
@@ -138,12 +198,16 @@ def entity_from_record(record: dict[str, object], where: str) -> Entity:
         aliases=_cell_list(record.get("aliases"), where, "aliases"),
         exclude=_cell_list(record.get("exclude"), where, "exclude"),
         tags=_cell_list(record.get("tags"), where, "tags"),
+        context=_cell_list(record.get("context"), where, "context"),
+        variants=_cell_bool(record.get("variants"), where, "variants"),
+        weak_aliases=_cell_list(record.get("weak_aliases"), where, "weak_aliases"),
     )
 
 
 def load_watchlist_file(path: Path) -> list[Entity]:
-    """Read entities from a CSV file (columns id,name,kind,aliases,exclude,tags,
-    ";" inside a cell) or a YAML file (a list of mappings with the same keys)."""
+    """Read entities from a CSV file (columns id,name,kind,aliases,exclude,tags and the
+    optional context,variants,weak_aliases; ";" inside a cell) or a YAML file (a list
+    of mappings with the same keys)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
@@ -167,7 +231,9 @@ def load_watchlist_file(path: Path) -> list[Entity]:
         raise WatchlistError(f"{path}: a watchlist file is .csv, .yml or .yaml")
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"id", "name"} <= set(reader.fieldnames):
-        raise WatchlistError(f"{path}: the first row must name the columns: {','.join(_COLUMNS)}")
+        raise WatchlistError(
+            f"{path}: the first row must name the columns: {','.join(_COLUMNS[:6])}"
+        )
     return [
         entity_from_record(
             {key.strip(): value for key, value in row.items() if key is not None},

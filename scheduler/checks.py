@@ -3,6 +3,7 @@ what its author expects."""
 
 from __future__ import annotations
 
+from alerts.keys import initials
 from alerts.targets import Target
 from alerts.watchlist import alias_keys
 from scheduler.config import Config
@@ -45,3 +46,28 @@ def config_warnings(config: Config, targets: list[Target]) -> list[str]:
                     "it would match almost everything"
                 )
     return warnings
+
+
+def acronym_rules(config: Config) -> list[str]:
+    """For each acronym alias, the rule the matcher reads it by: when a bare one counts,
+    and which of the entity's exclude phrases define it as something else."""
+    lines: list[str] = []
+    for entity in config.entities():
+        for alias in entity.names:
+            letters = [c for c in alias if c.isalpha()]
+            if not letters or len(letters) > 6 or not all(c.isupper() for c in letters):
+                continue
+            context = (
+                f"one of its context words ({', '.join(entity.context)})"
+                if entity.context
+                else "a context word (it has none: add `context`)"
+            )
+            rivals = [p for p in entity.exclude if initials(p) == initials(alias)]
+            holds = f" or holds {', '.join(repr(p) for p in rivals)}" if rivals else ""
+            lines.append(
+                f"acronym {alias!r} ({entity.id}) counts, in capitals, when the article "
+                f"defines it as this entity, names this or another entity in full, or has "
+                f"{context}; never when it defines {alias} as something else{holds}, "
+                f"nor as a plural ({alias}s)"
+            )
+    return lines

@@ -78,7 +78,7 @@ def check(config_path: Path | None, strict: bool) -> None:
     Also warns about entities no alert target hears about, aliases two entities
     claim, and aliases too short to be useful.
     """
-    from scheduler.checks import config_warnings
+    from scheduler.checks import acronym_rules, config_warnings
     from scheduler.service import targets_of
 
     config = _load(config_path)
@@ -86,6 +86,8 @@ def check(config_path: Path | None, strict: bool) -> None:
     warnings = config_warnings(config, targets)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+    for rule in acronym_rules(config):
+        click.echo(rule)
     where = config.path or "built-in configuration"
     alerting = (
         f"{len(targets)} alert targets"
@@ -501,3 +503,6 @@ def main() -> None:
 from scheduler.sources_cli import sources  # noqa: E402  (the `sources` command group)
 
 cli.add_command(sources)
+from scheduler.explain_cmd import explain  # noqa: E402  (the `explain` command)
+
+cli.add_command(explain)

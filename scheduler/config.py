@@ -184,6 +184,9 @@ class EntityConfig(_Strict):
     aliases: list[str] = []
     exclude: list[str] = []
     tags: list[str] = []
+    context: list[str] = []
+    variants: bool = True
+    weak_aliases: list[str] = []
 
     def to_entity(self) -> Entity:
         """The matcher's view of this entry."""
@@ -194,6 +197,9 @@ class EntityConfig(_Strict):
             aliases=tuple(self.aliases),
             exclude=tuple(self.exclude),
             tags=tuple(self.tags),
+            context=tuple(self.context),
+            variants=self.variants,
+            weak_aliases=tuple(self.weak_aliases),
         )
 
 
