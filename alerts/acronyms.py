@@ -76,10 +76,20 @@ class Definition:
         return text[self.long_start : self.long_end]
 
 
-def _letters_pattern(letters: str) -> str:
-    """The acronym as written: its letters with optional dashes or spaces, plural optional."""
-    joint = r"[-\u2010-\u2015\s.]?"
-    return r"\b" + joint.join(re.escape(c) for c in letters) + r"(?:s|’s|'s)?\b"
+# Where an acronym can be defined, found once per text for every acronym at once:
+# "Long Name (ACR)", "ACR (Long Name)" and "ACR, the Long Name". An acronym is written
+# with capitals, optionally dashes, dots or spaces between them and a plural "s".
+_ACR = r"[A-Z](?:[-\u2010-\u2015. ]?[A-Z0-9]){0,7}(?:s|['\u2019]s)?"
+_PARENS_ACR = re.compile(r"\(\s*(" + _ACR + r")\s*\)")
+_ACR_PARENS = re.compile(r"\b(" + _ACR + r")\s*\(([^()\n]{3,120})\)")
+_ACR_THE = re.compile(r"\b(" + _ACR + r"),\s+(the\s+[^,.;()\n]{3,120})")
+_NOT_LETTERS = re.compile(r"[^A-Z0-9]")
+
+
+def _letters(written: str) -> str:
+    """The letters of an acronym as written: "IS-K" -> "ISK", "TTPs" -> "TTP"."""
+    written = re.sub(r"(?:s|['\u2019]s)$", "", written)
+    return _NOT_LETTERS.sub("", written)
 
 
 def _initials_match(words: list[str], letters: str) -> int:
@@ -129,20 +139,21 @@ def _long_after(text: str, start: int, end: int, letters: str) -> tuple[int, int
 
 def definitions(text: str, letters: Iterable[str]) -> dict[str, list[Definition]]:
     """Every definition in ``text`` of each acronym in ``letters`` (capitals: "NRF")."""
+    wanted = set(letters)
     found: dict[str, list[Definition]] = {}
-    for acr in set(letters):
-        pattern = _letters_pattern(acr)
-        for m in re.finditer(r"\(\s*(" + pattern + r")\s*\)", text):
-            span = _long_before(text, m.start(), acr)
-            if span:
+    if "(" in text:
+        for m in _PARENS_ACR.finditer(text):
+            acr = _letters(m.group(1))
+            if acr in wanted and (span := _long_before(text, m.start(), acr)):
                 found.setdefault(acr, []).append(Definition(acr, *span, *m.span(1)))
-        for m in re.finditer("(" + pattern + r")\s*\(([^()\n]{3,120})\)", text):
-            span = _long_after(text, m.start(2), m.end(2), acr)
-            if span:
+        for m in _ACR_PARENS.finditer(text):
+            acr = _letters(m.group(1))
+            if acr in wanted and (span := _long_after(text, m.start(2), m.end(2), acr)):
                 found.setdefault(acr, []).append(Definition(acr, *span, *m.span(1)))
-        for m in re.finditer("(" + pattern + r"),\s+(the\s+[^,.;()\n]{3,120})", text):
-            span = _long_after(text, m.start(2), m.end(2), acr)
-            if span:
+    if ", the" in text:
+        for m in _ACR_THE.finditer(text):
+            acr = _letters(m.group(1))
+            if acr in wanted and (span := _long_after(text, m.start(2), m.end(2), acr)):
                 found.setdefault(acr, []).append(Definition(acr, *span, *m.span(1)))
     return found
 
@@ -163,42 +174,46 @@ def supported(
     if not acronyms:
         return cands
     text = nt.original
-    others = [c for c in cands if not c[2].all_caps]
-    named = {c[2].entity_id for c in others}
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for c in others:
-        spans.setdefault(c[2].entity_id, []).append(nt.span(c[0], c[1]))
+    named = {c[2].entity_id for c in cands if not c[2].all_caps}
     defined = definitions(text, {c[2].initials for c in acronyms if c[2].initials})
     excluded_initials = {(e.entity_id, e.initials) for _, _, e in excluded if e.initials}
+    spans: dict[str, list[tuple[int, int]]] | None = None  # built only for a definition
     dropped: set[int] = set()
     for c in acronyms:
         entry = c[2]
-        o_start, o_end = nt.span(c[0], c[1])
-        own_spans = spans.get(entry.entity_id, [])
-        own, foreign = [], []
-        for d in defined.get(entry.initials, []):
-            names_it = any(_overlap(d.long_start, d.long_end, a, b) for a, b in own_spans)
-            (own if names_it else foreign).append(d)
-        inside = next((d for d in own + foreign if d.acronym_start == o_start), None)
         reason = None
-        if inside is not None:
-            if inside in foreign:
-                reason = f"defined as something else: {inside.long_name(text)!r}"
-        elif foreign:
-            reason = f"defined as something else: {foreign[0].long_name(text)!r}"
+        found = defined.get(entry.initials)
+        if found:
+            if spans is None:
+                spans = {}
+                for o in cands:
+                    if not o[2].all_caps:
+                        spans.setdefault(o[2].entity_id, []).append(nt.span(o[0], o[1]))
+            own_spans = spans.get(entry.entity_id, [])
+            own, foreign = [], []
+            for d in found:
+                names_it = any(_overlap(d.long_start, d.long_end, a, b) for a, b in own_spans)
+                (own if names_it else foreign).append(d)
+            o_start = nt.span(c[0], c[1])[0]
+            inside = next((d for d in own + foreign if d.acronym_start == o_start), None)
+            if inside is not None:
+                if inside in foreign:
+                    reason = f"defined as something else: {inside.long_name(text)!r}"
+            elif foreign:
+                reason = f"defined as something else: {foreign[0].long_name(text)!r}"
         elif (entry.entity_id, entry.initials) in excluded_initials:
             reason = "defined as something else: an exclude phrase with these initials"
-        elif own:
-            pass
         elif not named and entry.entity_id not in context:
             reason = "acronym without support"
-        if reason is None and _shouting_with_space(text, o_start, o_end, entry):
-            reason = "acronym written apart in a run of capitals"
+        if reason is None and not entry.alias.isalpha():
+            o_start, o_end = nt.span(c[0], c[1])
+            if _shouting_with_space(text, o_start, o_end, entry):
+                reason = "acronym written apart in a run of capitals"
         if reason is not None:
             dropped.add(id(c))
             if rejected is not None:
                 rejected.append((c[0], c[1], entry, reason))
-    return [c for c in cands if id(c) not in dropped]
+    return [c for c in cands if id(c) not in dropped] if dropped else cands
 
 
 def _shouting_with_space(text: str, start: int, end: int, entry: Entry) -> bool:

@@ -185,3 +185,15 @@ ARABIC_GIVEN_NAMES = _words(
 ARABIC_NAME_SECONDS = _words("الدين الله الرحمن الحق الرحيم")
 # Arabic-script titles before a name: the same person, never another one.
 ARABIC_TITLES = _words("ملا مولوي مولانا شيخ حاجي قاري مفتي امير الشيخ الملا جنرال")
+
+# Latin-script given names and name parts common in Afghan, Pakistani and Arab names.
+# Between a tracked person's given name and surname one of these makes another
+# person ("Ahmad Shah Massoud" is not "Ahmad Massoud"), not a middle name.
+LATIN_GIVEN_NAMES = _words(
+    """
+    shah zia khan jan gul mohammad muhammad mohammed ahmad ahmed ali abdul abdullah
+    nabi rahman rahim karim hamid hassan hussain husain omar umar osman usman khalil
+    jalal siraj din uddin ullah allah noor nur mir sher wali haji sayed syed said
+    akhtar mansour mansoor masood massoud zaman aziz rashid yusuf yousuf ibrahim ismail
+    """
+)

@@ -99,7 +99,9 @@ from alerts.lexicon import (
     AR_PREFIX,
     AR_SUFFIXES,
     DETERMINERS,
+    DROPPABLE_PARTICLES,
     GLUE_WORDS,
+    KEPT_PARTICLES,
     ORDINARY_WORDS,
 )
 from alerts.names import arabic_other_person, name_forms
@@ -336,13 +338,26 @@ def _candidates(
             surnames.append((start, end, entry, form))
     if excluded:
         names = _drop_excluded(names, excluded, rejected)
-        surnames = _drop_excluded(surnames, excluded, None)
+        surnames = _drop_excluded(surnames, excluded, rejected)
     return names, surnames
 
 
 def _capitalised_words(span: str) -> bool:
-    """Every word of a variant's span of 3 letters or more starts with a capital."""
-    return all(not w[0].islower() for w in TOKEN.findall(span) if len(w) >= 3)
+    """Every name word of a variant's span (3 letters or more, not an ordinary word
+    such as "network") starts with a capital."""
+    return all(
+        not w[0].islower()
+        for w in _NAME_WORD.findall(span)
+        if len(w) >= 3 and w.lower() not in _LOWERCASE_OK
+    )
+
+
+# A word with its inner apostrophes ("Qa'idah" is one word, not "Qa" and "idah").
+_NAME_WORD = re.compile(r"[^\W_][\w'\u2019]*")
+
+
+# Words a variant may write in lowercase: ordinary words ("network") and particles.
+_LOWERCASE_OK = ORDINARY_WORDS | KEPT_PARTICLES | DROPPABLE_PARTICLES | {"din", "deen"}
 
 
 def _last_word_capitalised(span: str) -> bool:
@@ -442,7 +457,8 @@ def _resolve_surnames(
     """Keep surnames licensed by an earlier full name, in context, not inside a longer match."""
     full_names: dict[str, list[tuple[int, str]]] = {}
     for start, _, entry, _ in names:  # sorted by start
-        full_names.setdefault(entry.entity_id, []).append((start, entry.alias))
+        if not entry.weak:  # a weak alias licenses no surname
+            full_names.setdefault(entry.entity_id, []).append((start, entry.alias))
     starts = [c[0] for c in names]
     ends = [c[1] for c in names]
     # All entries sharing a span: the person whose full name came last before it wins.
@@ -609,8 +625,7 @@ def analyse(text: str, watchlist: Watchlist, rejected: list[Rejection] | None) -
     names, surnames = _candidates(hits, nt, excluded, rejected)
     names = _resolve_names(names)
     if surnames:
-        display = {e: watchlist.entities[e].name for e in watchlist._name_parts}
-        forms, surnames = name_forms(surnames, names, nt, watchlist._name_parts, display)
+        forms, surnames = name_forms(surnames, names, nt, watchlist._name_parts, watchlist.entities)
         if forms:
             names = _resolve_names(names + forms)
         if surnames:

@@ -1,5 +1,6 @@
 """Every form of a person's name: a full name with a middle initial, middle name or
-quoted nickname inside ("John Q. Smith", 'John "Jack" Smith' for "John Smith"), a
+quoted nickname inside ("John Q. Smith", 'John "Jack" Smith' for "John Smith"; not a
+common given name such as "Shah": "Ahmad Shah Massoud" is another man), a
 title or honorific before the surname ("Gen. Kurilla", "Mullah Akhundzada"), and the
 other-person guard for surnames in Arabic script, which has no capitals to tell a
 first name by.
@@ -19,10 +20,12 @@ from alerts.lexicon import (
     ARABIC_NAME_SECONDS,
     ARABIC_TITLES,
     HONORIFICS,
+    LATIN_GIVEN_NAMES,
     ORDINARY_WORDS,
     TITLES,
 )
 from alerts.normalize import Normalized, is_arabic
+from alerts.watchlist import Entity
 
 __all__ = ["NameParts", "arabic_other_person", "name_forms"]
 
@@ -64,22 +67,33 @@ def _is_middle(word: str, original: str) -> bool:
     if len(word) >= 3 and word[0] in _QUOTES and word[-1] in _QUOTES + ",":
         inner = word.strip(_QUOTES + ",")
         return inner.isalpha() and original.lstrip(_QUOTES + "“‘")[:1].isupper()
-    return word.isalpha() and len(word) >= 2 and word not in ORDINARY_WORDS
+    return (
+        word.isalpha()
+        and len(word) >= 2
+        and word not in ORDINARY_WORDS
+        and word not in LATIN_GIVEN_NAMES  # "Ahmad Shah Massoud": another person
+    )
 
 
-def _middle_form(nt: Normalized, c: Cand, parts: NameParts) -> tuple[int, str] | None:
+def _middle_form(
+    nt: Normalized, c: Cand, nearest: tuple[int, int], parts: NameParts
+) -> tuple[int, str] | None:
     """Where a full name with middle parts starts before surname candidate ``c``, and
-    the alias it is a form of; None if the words before are not such a name."""
+    the alias it is a form of; None if the words before are not such a name.
+    ``nearest`` is the span of the word right before the surname."""
     norm, text = nt.text, nt.original
+    if not _is_middle(norm[slice(*nearest)], text[slice(*nt.span(*nearest))]):
+        return None
     longest = max((len(given) for given, _ in parts), default=0)
     spans = _tokens_before(norm, c[0], longest + _MAX_MIDDLE)
     words = [norm[a:b] for a, b in spans]
-    originals = [text[slice(*nt.span(a, b))] for a, b in spans]
     for middles in range(1, _MAX_MIDDLE + 1):
         if len(words) < middles + 1:
             break
-        if not all(_is_middle(words[-k], originals[-k]) for k in range(1, middles + 1)):
-            break
+        if middles > 1:
+            a, b = spans[-middles]
+            if not _is_middle(words[-middles], text[slice(*nt.span(a, b))]):
+                break
         head = words[: len(words) - middles]
         for given, alias in parts:
             if len(head) >= len(given) and tuple(head[len(head) - len(given) :]) == given:
@@ -94,48 +108,57 @@ def name_forms(
     names: list[Cand],
     nt: Normalized,
     parts: Mapping[str, NameParts],
-    display: Mapping[str, str],
+    entities: Mapping[str, Entity],
 ) -> tuple[list[Cand], list[Cand]]:
     """Turn surname candidates that are a full name in another form into name
     candidates (rule ``middle`` or ``titled``); return (those, the other surnames).
 
-    ``display`` gives the alias a titled mention is recorded under (the entity's name).
+    A titled mention is recorded under the entity's name as its alias.
     """
     forms: list[Cand] = []
     rest: list[Cand] = []
     first_named = {}
     for start, _, entry, _ in names:
-        first_named.setdefault(entry.entity_id, start)
+        if not entry.weak:
+            first_named.setdefault(entry.entity_id, start)
     shared: dict[tuple[int, int], int] = {}
     for c in surnames:
         shared[(c[0], c[1])] = shared.get((c[0], c[1]), 0) + 1
     for c in surnames:
         entity_id = c[2].entity_id
+        # After the full name the surname rule takes it: nothing more to find.
+        if first_named.get(entity_id, c[0]) < c[0]:
+            rest.append(c)
+            continue
+        nearest = _tokens_before(nt.text, c[0], 1)
+        if not nearest:
+            rest.append(c)
+            continue
         own = parts.get(entity_id, ())
-        middle = _middle_form(nt, c, own) if own and not is_arabic(nt.text[c[0] : c[1]]) else None
+        arabic = is_arabic(nt.text[c[0] : c[1]])
+        middle = _middle_form(nt, c, nearest[0], own) if own and not arabic else None
         if middle is not None:
             begin, alias = middle
             forms.append((begin, c[1], Entry(entity_id, alias, NAME), "middle"))
             continue
-        licensed = first_named.get(entity_id, c[0]) < c[0]
-        if not licensed and shared[(c[0], c[1])] == 1 and _titled(nt, c):
-            forms.append((c[0], c[1], Entry(entity_id, display[entity_id], NAME), "titled"))
+        if shared[(c[0], c[1])] == 1 and _titled(nt, c, nearest[0]):
+            name = entities[entity_id].name
+            forms.append((c[0], c[1], Entry(entity_id, name, NAME), "titled"))
             continue
         rest.append(c)
     return forms, rest
 
 
-def _titled(nt: Normalized, c: Cand) -> bool:
+def _titled(nt: Normalized, c: Cand, nearest: tuple[int, int]) -> bool:
     """A title or honorific right before an uncommon surname: "Gen. Kurilla"."""
     if c[2].ordinary:
         return False
-    spans = _tokens_before(nt.text, c[0], 1)
-    if not spans:
-        return False
-    word = nt.text[slice(*spans[0])].rstrip(".")
+    word = nt.text[slice(*nearest)].rstrip(".")
     if is_arabic(word):
         return word in ARABIC_TITLES
-    original = nt.original[slice(*nt.span(*spans[0]))]
+    if word not in HONORIFICS:
+        return False
+    original = nt.original[slice(*nt.span(*nearest))]
     return word in HONORIFICS and original[:1].isupper()
 
 

@@ -91,11 +91,18 @@ def alias_keys(alias: str) -> tuple[str, ...]:
 
 
 _JOINERS = ("\u200c", "\u200d")
+# An Arabic article inside a word, after two letters or more: a compound name.
+_ARTICLE_INSIDE = re.compile("([\u0621-\u064a]{2,})(\u0627\u0644[\u0621-\u064a]{2,})")
 
 
 def _joined_forms(key: str) -> list[str]:
-    """An Arabic-script key with one, or every, space between two of its words dropped."""
+    """An Arabic-script key with one, or every, space between two of its words dropped,
+    and with a compound written as one word split before its article ("سراجالدين" ->
+    "سراج الدين", "عبدالله" -> "عبد الله")."""
     words = key.split(" ")
+    split = [_ARTICLE_INSIDE.sub("\\1 \\2", w) for w in words]
+    if split != words:
+        return [" ".join(split)]
     if not 1 < len(words) <= 4:
         return []
     forms = [

@@ -21,7 +21,7 @@ from alerts.watchlist import (
 )
 from conftest import newsradar
 from crawler import store
-from scheduler.checks import config_warnings
+from scheduler.checks import acronym_rules, config_warnings
 from scheduler.config import ConfigError, load_config, parse_config
 
 CSV = """id,name,kind,aliases,exclude,tags
@@ -221,3 +221,53 @@ def test_rematch_of_an_unknown_entity_is_a_named_error(tmp_path: Path) -> None:
     watchlist = Watchlist.compile([Entity("taliban", "Taliban", "group")])
     with pytest.raises(UnknownEntityError, match="no entity 'nobody'"):
         rematch(db, watchlist, [], since=store.utcnow(), entity="nobody")
+
+
+def test_context_variants_and_weak_aliases_in_files_and_config(tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(
+        "id,name,kind,aliases,context,variants,weak_aliases\n"
+        "ttp,Tehrik-i-Taliban Pakistan,group,TTP,Waziristan;Peshawar,no,Pakistan Taliban\n"
+        "nrf,National Resistance Front,group,NRF,,,\n"
+    )
+    ttp, nrf = load_watchlist_file(tmp_path / "list.csv")
+    assert ttp.context == ("Waziristan", "Peshawar") and ttp.variants is False
+    assert ttp.weak_aliases == ("Pakistan Taliban",)
+    assert nrf.context == () and nrf.variants is True and nrf.weak_aliases == ()
+    (tmp_path / "list.yml").write_text(
+        "- id: nrf\n  name: National Resistance Front\n  aliases: [NRF]\n"
+        "  context: [Panjshir]\n  variants: false\n  weak_aliases: [Resistance Front]\n"
+    )
+    (entity,) = load_watchlist_file(tmp_path / "list.yml")
+    assert (entity.context, entity.variants, entity.weak_aliases) == (
+        ("Panjshir",),
+        False,
+        ("Resistance Front",),
+    )
+    (tmp_path / "bad.csv").write_text("id,name,variants\nx,X,perhaps\n")
+    with pytest.raises(WatchlistError, match="'variants' must be true or false"):
+        load_watchlist_file(tmp_path / "bad.csv")
+    config = parse_config(
+        '[[entity]]\nid = "ttp"\nname = "Tehrik-i-Taliban Pakistan"\naliases = ["TTP"]\n'
+        'context = ["Waziristan"]\nvariants = false\nweak_aliases = ["Pakistan Taliban"]\n'
+    )
+    (entity,) = config.entities()
+    assert entity.context == ("Waziristan",) and entity.variants is False
+    assert entity.weak_aliases == ("Pakistan Taliban",)
+
+
+def test_check_states_the_rule_of_each_acronym_alias() -> None:
+    config = parse_config(
+        '[[entity]]\nid = "nrf"\nname = "National Resistance Front"\naliases = ["NRF"]\n'
+        'context = ["Panjshir"]\nexclude = ["National Retail Federation", "Kabul"]\n'
+        '[[entity]]\nid = "aq"\nname = "al Qaeda"\naliases = ["AQIS"]\n'
+    )
+    assert acronym_rules(config) == [
+        "acronym 'NRF' (nrf) counts, in capitals, when the article defines it as this "
+        "entity, names this or another entity in full, or has one of its context words "
+        "(Panjshir); never when it defines NRF as something else or holds "
+        "'National Retail Federation', nor as a plural (NRFs)",
+        "acronym 'AQIS' (aq) counts, in capitals, when the article defines it as this "
+        "entity, names this or another entity in full, or has a context word (it has "
+        "none: add `context`); never when it defines AQIS as something else, nor as a "
+        "plural (AQISs)",
+    ]
