@@ -190,7 +190,8 @@ def supported(
                     if not o[2].all_caps:
                         spans.setdefault(o[2].entity_id, []).append(nt.span(o[0], o[1]))
             own_spans = spans.get(entry.entity_id, [])
-            own, foreign = [], []
+            own: list[Definition] = []
+            foreign: list[Definition] = []
             for d in found:
                 names_it = any(_overlap(d.long_start, d.long_end, a, b) for a, b in own_spans)
                 (own if names_it else foreign).append(d)

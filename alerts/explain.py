@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from alerts.keys import TOKEN
+from alerts.keys import TOKEN, Rejection
 from alerts.matcher import RULE_LABELS, Mention, analyse
 from alerts.normalize import normalize
 from alerts.variants import rejected_variants
@@ -42,15 +42,15 @@ class Explanation:
 
 def explain(text: str, watchlist: Watchlist) -> Explanation:
     """The mentions of ``text`` with their rules, and the rejected candidates with why."""
-    raw: list[tuple[int, int, object, str]] = []
-    mentions = analyse(text, watchlist, raw)  # type: ignore[arg-type]
-    nt = normalize(text) if text else None
+    raw: list[Rejection] = []
+    mentions = analyse(text, watchlist, raw)
     rejected: dict[tuple[int, int, str, str], Rejected] = {}
-    for start, end, entry, reason in raw:
-        assert nt is not None
-        o_start, o_end = nt.span(start, min(end, len(nt.text)))
-        item = Rejected(entry.entity_id, entry.alias, o_start, o_end, reason)  # type: ignore[attr-defined]
-        rejected.setdefault((o_start, o_end, item.entity_id, reason), item)
+    if raw:
+        nt = normalize(text)
+        for start, end, entry, reason in raw:
+            o_start, o_end = nt.span(start, min(end, len(nt.text)))
+            item = Rejected(entry.entity_id, entry.alias, o_start, o_end, reason)
+            rejected.setdefault((o_start, o_end, item.entity_id, reason), item)
     for item in _ordinary_variants(text, watchlist):
         rejected.setdefault((item.start, item.end, item.entity_id, item.reason), item)
     found = {(m.start, m.end, m.entity_id) for m in mentions}

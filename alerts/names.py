@@ -117,7 +117,7 @@ def name_forms(
     """
     forms: list[Cand] = []
     rest: list[Cand] = []
-    first_named = {}
+    first_named: dict[str, int] = {}
     for start, _, entry, _ in names:
         if not entry.weak:
             first_named.setdefault(entry.entity_id, start)

@@ -218,15 +218,16 @@ def match_pending(
     return the counts. ``tracker``: the story index the caller holds (default: one
     loaded for this call); ``group=False`` matches without grouping copies."""
     articles = matched = mentions_total = alerts_total = copies = 0
+    held: StoryTracker | None = None
     if group:
-        tracker = tracker if tracker is not None else StoryTracker.load(db)
-        tracker.refresh(db)
+        held = tracker if tracker is not None else StoryTracker.load(db)
+        held.refresh(db)
     while batch := store.unmatched_articles(db):
         for article in batch:
             articles += 1
             story = None
-            if group:
-                assignment = tracker.assign(db, article)
+            if held is not None:
+                assignment = held.assign(db, article)
                 story = assignment.story
                 if assignment.copy_of is not None:
                     copies += 1

@@ -31,7 +31,7 @@ from alerts.lexicon import ORDINARY_WORDS
 __all__ = ["MAX_PER_ALIAS", "MIN_WORD", "alias_variants", "rejected_variants", "word_edits"]
 
 MIN_WORD = 5
-MAX_PER_ALIAS = 40
+MAX_PER_ALIAS = 24
 
 _PARTICLES = {"al": ("el", "ul"), "el": ("al",), "ul": ("al", "ud"), "ud": ("ul",)}
 _CONSONANTS = "bcdfghjklmnpqrstvwxz"
@@ -85,11 +85,11 @@ def _edits(word: str) -> list[tuple[int, int, str]]:
         out.append((m.start(), m.end(), "a" if m.group() == "ah" else "ah"))
     for m in _ND.finditer(word):
         out.append((m.start(), m.end(), "n"))
-    m = _UDDIN.search(word)
-    if m and m.start() >= 3:
+    uddin = _UDDIN.search(word)
+    if uddin and uddin.start() >= 3:
         for alt in ("uddin", "udin", "uddeen", " ud din"):
-            if alt != m.group():
-                out.append((m.start(), m.end(), alt))
+            if alt != uddin.group():
+                out.append((uddin.start(), uddin.end(), alt))
     return out
 
 

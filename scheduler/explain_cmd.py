@@ -47,7 +47,7 @@ def _stored_article(url: str, config_path: Path | None) -> str:
         found = store.article_states(db, [url])
         if url not in found:
             raise click.ClickException(f"no stored article has the URL {url}")
-        row = db["articles"].get(found[url][0])
+        row = db.table("articles").get(found[url][0])
     except store.StoreError as err:
         raise click.ClickException(str(err)) from err
     return article_text(row.get("title"), row.get("text"))
