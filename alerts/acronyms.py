@@ -24,38 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from alerts.keys import TOKEN, Cand, Entry, Rejection
+from alerts.lexicon import INITIALS_SKIP
 from alerts.normalize import Normalized
 
 __all__ = ["Definition", "definitions", "supported"]
 
-# Small words an acronym's initials skip ("of", "the", "-i-" in Tehrik-i-Taliban).
-_SKIP = frozenset(
-    [
-        "of",
-        "the",
-        "and",
-        "for",
-        "in",
-        "on",
-        "at",
-        "to",
-        "a",
-        "an",
-        "de",
-        "la",
-        "le",
-        "du",
-        "des",
-        "et",
-        "i",
-        "e",
-        "ul",
-        "al",
-        "el",
-        "ud",
-        "y",
-    ]
-)
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
 _MAX_WORDS = 12
 
@@ -100,7 +73,7 @@ def _initials_match(words: list[str], letters: str) -> int:
         if k == len(letters):
             return i
         low = word.lower()
-        if low in _SKIP and not (low[0].upper() == letters[k] and word[0].isupper()):
+        if low in INITIALS_SKIP and not (low[0].upper() == letters[k] and word[0].isupper()):
             continue
         if word[0].upper() != letters[k]:
             return 0
@@ -121,7 +94,7 @@ def _long_before(text: str, paren: int, letters: str) -> tuple[int, int] | None:
     for first in range(len(words) - 1, -1, -1):
         chosen = words[first:]
         spelled = _initials_match([m.group() for m in chosen], letters) == len(chosen)
-        if spelled and chosen[0].group().lower() not in _SKIP:
+        if spelled and chosen[0].group().lower() not in INITIALS_SKIP:
             return chosen[0].start(), chosen[-1].end()
     return None
 

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from alerts.lexicon import DROPPABLE_PARTICLES, KEPT_PARTICLES, ORDINARY_WORDS, TITLES
+from alerts.lexicon import (
+    DROPPABLE_PARTICLES,
+    INITIALS_SKIP,
+    KEPT_PARTICLES,
+    ORDINARY_WORDS,
+    TITLES,
+)
 from alerts.normalize import is_arabic, normalize_key
 from alerts.variants import alias_variants
 from alerts.watchlist import alias_key, alias_keys
@@ -30,36 +36,6 @@ if TYPE_CHECKING:
 TOKEN = re.compile(r"[^\W_]+")
 
 NAME, SURNAME, EXCLUDE, CONTEXT = 0, 1, 2, 3
-# Words left out of an acronym's initials: "Tehrik-i-Taliban Pakistan" is TTP.
-_INITIALS_SKIP = frozenset(
-    [
-        "of",
-        "the",
-        "and",
-        "for",
-        "in",
-        "on",
-        "at",
-        "to",
-        "a",
-        "an",
-        "de",
-        "la",
-        "le",
-        "du",
-        "des",
-        "et",
-        "i",
-        "e",
-        "ul",
-        "al",
-        "el",
-        "ud",
-        "y",
-        "&",
-        "-",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +117,7 @@ def initials(phrase: str) -> str:
     letters = [c for c in phrase if c.isalpha()]
     if letters and all(c.isupper() for c in letters):
         return "".join(letters)
-    words = [w for w in TOKEN.findall(normalize_key(phrase)) if w not in _INITIALS_SKIP]
+    words = [w for w in TOKEN.findall(normalize_key(phrase)) if w not in INITIALS_SKIP]
     return "".join(w[0] for w in words).upper()
 
 

@@ -12,13 +12,19 @@ import re
 
 __all__ = [
     "ABBREVIATIONS",
+    "ARABIC_GIVEN_NAMES",
+    "ARABIC_NAME_SECONDS",
+    "ARABIC_TITLES",
     "AR_PREFIX",
     "AR_SUFFIXES",
     "COMMON_WORDS",
     "DETERMINERS",
     "DROPPABLE_PARTICLES",
     "GLUE_WORDS",
+    "HONORIFICS",
+    "INITIALS_SKIP",
     "KEPT_PARTICLES",
+    "LATIN_GIVEN_NAMES",
     "ORDINARY_WORDS",
     "TITLES",
 ]
@@ -197,3 +203,7 @@ LATIN_GIVEN_NAMES = _words(
     akhtar mansour mansoor masood massoud zaman aziz rashid yusuf yousuf ibrahim ismail
     """
 )
+
+# Small words an acronym's initials skip: "Tehrik-i-Taliban Pakistan" is TTP, "Islamic
+# State of Iraq and Syria" is ISIS.
+INITIALS_SKIP = _words("of the and for in on at to a an de la le du des et i e ul al el ud y")

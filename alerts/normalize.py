@@ -362,4 +362,6 @@ def normalize_key(phrase: str) -> str:
 
 def is_arabic(text: str) -> bool:
     """Whether ``text`` holds a letter of the Arabic script (Arabic, Persian, Urdu, Pashto)."""
+    if text.isascii():  # the common case, answered in C
+        return False
     return any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u08ff" for c in text)
