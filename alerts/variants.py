@@ -139,13 +139,18 @@ def _all_variants(key: str) -> list[str]:
     for i, v in singles:
         put(i, v)
     limit = 3 * MAX_PER_ALIAS
-    for n, (i, v) in enumerate(singles):
+    # Two edits in one name word ("al-Qaidah" for "al-Qaeda") before one edit in
+    # each of two words: transliterations differ within a word more often.
+    for i, v in singles:
         if len(seen) >= limit:
             break
         if words[i] not in _PARTICLES:
-            for v2 in word_edits(v):  # a second edit in the same word
+            for v2 in word_edits(v):
                 if v2 != words[i]:
                     put(i, v2)
+    for n, (i, v) in enumerate(singles):
+        if len(seen) >= limit:
+            break
         for j, u in singles[n + 1 :]:
             if j != i:
                 put(i, v, j, u)

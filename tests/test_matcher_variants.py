@@ -40,7 +40,8 @@ VARIANTS = [
     ("Siraj ud-Din Haqqani said", "siraj", "Siraj ud-Din Haqqani"),
     ("Sirajuddin Haqani said", "siraj", "Sirajuddin Haqani"),
     ("Hibatullah Akhunzada said", "akhundzada", "Hibatullah Akhunzada"),
-    ("Hebatullah Akhundzadah said", "akhundzada", "Hebatullah Akhundzadah"),
+    ("Hebatullah Akhundzada said", "akhundzada", "Hebatullah Akhundzada"),
+    ("Hibatullah Akhundzadah said", "akhundzada", "Hibatullah Akhundzadah"),
     ("the Haqani network said", "network", "Haqani network"),
     ("the Hakkani network's", "network", "Hakkani network"),
 ]
