@@ -82,7 +82,9 @@ def _middle_form(
     the alias it is a form of; None if the words before are not such a name.
     ``nearest`` is the span of the word right before the surname."""
     norm, text = nt.text, nt.original
-    if not _is_middle(norm[slice(*nearest)], text[slice(*nt.span(*nearest))]):
+    word = norm[slice(*nearest)]
+    # Most words before a surname are ordinary ("said Kurilla"): no need to look further.
+    if word in ORDINARY_WORDS or not _is_middle(word, text[slice(*nt.span(*nearest))]):
         return None
     longest = max((len(given) for given, _ in parts), default=0)
     spans = _tokens_before(norm, c[0], longest + _MAX_MIDDLE)
