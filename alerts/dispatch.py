@@ -27,7 +27,7 @@ import apprise
 import sqlite_utils
 from apprise.result import AppriseResultStatus
 
-from alerts.match import article_text
+from alerts.pending import article_text
 from alerts.render import Message, TemplateProblem, render_alert, render_digest
 from alerts.targets import Target
 from crawler import store

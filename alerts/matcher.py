@@ -1,12 +1,15 @@
 """Find mentions of watchlist entities in news text.
 
-One Aho-Corasick automaton (pyahocorasick) holds every normalised alias (plus an
-apostrophe-less variant where the alias has one), the surnames derived from the
-people's full names, and every ``exclude`` phrase. ``find_mentions`` normalises the
-text (``alerts.normalize``: NFKC, casefold, diacritics, apostrophes, dashes,
-whitespace, Arabic letter variants), runs the automaton once, keeps the hits whose
-boundaries and case fit the rules below, resolves overlaps, keeps the surnames an
-earlier full name licenses, and maps offsets back to the original text.
+One Aho-Corasick automaton (pyahocorasick, compiled by ``alerts.keys``) holds every
+normalised alias (in each of its written forms, ``alerts.watchlist.alias_keys``) and
+its transliteration variants (``alerts.variants``), the surnames derived from the
+people's full names, every ``exclude`` phrase and every ``context`` word.
+``find_mentions`` normalises the text (``alerts.normalize``: NFKC, casefold,
+diacritics, apostrophes, dashes, whitespace, Arabic letter variants), runs the
+automaton once, keeps the hits whose boundaries and case fit the rules below,
+resolves overlaps, finds the other forms of people's names (``alerts.names``), keeps
+the surnames an earlier full name licenses, drops the acronyms the article does not
+support (``alerts.acronyms``), and maps offsets back to the original text.
 
 Rules, named by ``Mention.rule`` (one word per mention; when several apply the
 first in this list wins):
@@ -24,10 +27,28 @@ first in this list wins):
     ("bin Laden"). When two tracked people share a surname, the one whose full
     name appeared last before it gets the mention. ``alias`` is the full name that
     licensed it.
+    In Arabic script, where no capital tells a first name, the words before the
+    surname must not be another person's given names ("جلال الدين حقاني").
+``middle``
+    A person's full name with a middle initial, middle name or quoted nickname
+    inside ("Michael E. Kurilla", 'Michael "Erik" Kurilla' for "Michael Kurilla").
+    Licenses later surnames like the full name.
+``titled``
+    A title or honorific and a person's uncommon surname, before any full name
+    ("Gen. Kurilla", "Mullah Akhundzada", "ملا اخندزاده"); not when two tracked people
+    share the surname. Licenses later surnames like the full name.
+``variant``
+    A spelling of an alias nobody listed ("al-Qaidah", "Mottaqi", "Serajuddin
+    Haqqani"), from ``alerts.variants``; every word of 3 letters or more capitalised
+    in the text. Never for acronyms, nor where the variant is an ordinary word or
+    some entity's listed alias; off for an entity with ``variants = false``.
 ``acronym``
     A short all-capital alias ("TTP", "IS-K", "ISIS-K"): matches only when written
-    in capitals. Capital tokens inside longer aliases ("IS" in "IS-Khorasan") must
-    be capitals too, but such a mention is named by its boundary form.
+    in capitals, never as a plural ("TTPs"), and only where the article supports it
+    (its definition, the entity or another one named, or a ``context`` word; see
+    ``alerts.acronyms``). Capital tokens inside longer aliases ("IS" in
+    "IS-Khorasan") must be capitals too, but such a mention is named by its
+    boundary form.
 ``script``
     An Arabic-script alias with an attached clitic: a prefix of و ف ب ل ك
     (optionally followed by ال), or a Persian/Urdu/Pashto/Arabic suffix
@@ -43,7 +64,7 @@ first in this list wins):
 ``stripped``
     A possessive that lost its apostrophe: alias + "s" ("Talibans rampage",
     "al Qaedas frontman"). Not for one-word aliases that are ordinary English words
-    ("West" would give "Wests"); after capitals only a lowercase "s" ("TTPs").
+    ("West" would give "Wests"), nor for acronyms ("TTPs" are tactics).
 ``possessive``
     Alias + "'s" or a plural-possessive apostrophe ("Taliban's", "Taliban’s",
     "Taliban' ").
@@ -55,8 +76,10 @@ Always: a match may not span a blank line (a paragraph break); a match inside on
 its entity's ``exclude`` phrases is dropped ("West Bank"); overlapping matches
 resolve to the longest ("Pakistani Taliban" is only the TTP, "Haqqani network" only
 the group, "Islamic State Khorasan" only IS-K); two entities sharing an identical
-alias both get the mention. Offsets (``start``, ``end``) index the original text and
-cover the alias only, not the "'s", "s" or glued word after it.
+alias both get the mention; a ``weak_aliases`` entry counts only as the exact or
+possessive whole name of several words, and gives no surname. Offsets (``start``,
+``end``) index the original text and cover the alias only, not the "'s", "s" or
+glued word after it.
 """
 
 from __future__ import annotations
@@ -64,171 +87,59 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import accumulate
-from types import MappingProxyType
 from typing import Any
 
-import ahocorasick
+from alerts.acronyms import supported
+from alerts.keys import SURNAME, TOKEN, Cand, Entry, Key, Rejection
+from alerts.lexicon import (
+    ABBREVIATIONS,
+    AR_PREFIX,
+    AR_SUFFIXES,
+    DETERMINERS,
+    DROPPABLE_PARTICLES,
+    GLUE_WORDS,
+    KEPT_PARTICLES,
+    ORDINARY_WORDS,
+)
+from alerts.names import arabic_other_person, name_forms
+from alerts.normalize import Normalized, is_arabic, normalize, normalize_key
+from alerts.watchlist import Watchlist
 
-from alerts.normalize import Normalized, normalize, normalize_key
-from alerts.watchlist import Entity
+__all__ = ["NOTED_RULES", "RULES", "RULE_LABELS", "Mention", "analyse", "find_mentions"]
 
-__all__ = [
-    "GLUE_WORDS",
-    "ORDINARY_WORDS",
-    "RULES",
-    "Mention",
-    "Watchlist",
-    "find_mentions",
-    "weak_alias_usable",
-]
+RULES = (
+    "surname",
+    "middle",
+    "titled",
+    "variant",
+    "acronym",
+    "script",
+    "glued",
+    "stripped",
+    "possessive",
+    "exact",
+)
 
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as whitespace-separated text."""
-    return frozenset(text.split())
-
-
-RULES = ("surname", "acronym", "script", "glued", "stripped", "possessive", "exact")
+#: What each rule means, in words, for people reading an explanation or an alert.
+RULE_LABELS = {
+    "exact": "alias",
+    "acronym": "acronym",
+    "possessive": "possessive",
+    "stripped": "possessive without its apostrophe",
+    "glued": "glued to the next word",
+    "script": "with an Arabic-script prefix or suffix",
+    "variant": "variant spelling",
+    "surname": "surname after full name",
+    "middle": "full name with a middle name, initial or nickname",
+    "titled": "title and surname",
+}
+#: Rules an alert names next to the snippet: a form of the name nobody wrote down.
+NOTED_RULES = ("surname", "middle", "titled", "variant")
 
 SNIPPET_MAX = 300
-
-# Words that follow a name directly when scraping drops the dash between them.
-# Kept to function words and frequent sentence continuations: a derivational
-# ending that is also a word ("a", "i", "an", "ism", "ward", "less", "like", "man")
-# would turn "Haqqania", "Haqqanian" or "Westward" into a mention. "is" stays
-# although it makes demonym plurals ("Iraqis") glue for a place-name alias.
-GLUE_WORDS = _words(
-    """
-    about after against all also although am and another any are arent as at
-    be because been before being both but by can cant could couldnt did didnt do
-    does doesnt dont during each even ever every for from had hadnt has hasnt have
-    havent having he her here hes him his how however if in including into is isnt
-    it its just many may me might more most much must my never no nor not now of
-    on once one only onto or other our over said says she shes should shouldnt
-    since so some still such than that thats the their them then there theres
-    these they theyre theyve this those though through to too under until upon us
-    very was wasnt we were werent weve what whats when where which while who whom
-    whos whose whove why will with within without wont would wouldnt yet you your
-    youre
-    """
-)
-
-# A small curated list of frequent English words (plus titles and compass points).
-# Used to tell an ordinary word from a name: a one-word alias or surname that is an
-# ordinary word ("West") gets no lenient forms and stricter surname checks, and a
-# capitalised ordinary word before a surname ("Yesterday Kurilla") is no first name.
-_COMMON_WORDS = """
-    able access according across act action actually add added administration afghan
-    after afternoon again age agency ago agreed agreement ahead aid air airport allies
-    almost alone along already american among analyst analysts announced annual answer
-    anyone anything april area areas armed army around arrested asked attack attacks
-    august authorities authority away back bad bank base based battle became become
-    began behind believe best better between big bill black blood board body book born
-    border both brown budget building business call called came camp campaign capital
-    car care case cases cause center central change chief child children china chinese
-    church city civil civilian civilians claimed clear close coast cold come comes
-    coming command commander committee community companies company conflict congress
-    control cook could council countries country course court cover crisis cross
-    current cut day days dead deal death decision defense department despite
-    development did died different director does done down due during early east
-    eastern economic economy education effort election end enough even evening ever
-    every everyone evidence face fact fall family far father fear february federal
-    feel few field fight fighters fighting final finally find fire first five foreign
-    force forces ford former forward four fox free friday friends front full further
-    future gave general get give given global go going gold good got government great
-    green ground group groups growing hall hand hard head health hear heard held help
-    high hill history hit hold home hope hour hours house however human hunter idea
-    important including independent information inside instead intelligence interior
-    international interview iranian islamic issue issues january job join joint july
-    june just justice keep key killed killing kind king knew know known land large last
-    late later law lead leader leaders leadership least leave led left less let life
-    light like likely line little live local long look lost lot love made main major
-    make making man many march market may meanwhile media meeting member members men
-    met middle might military million minister ministry monday money month months
-    more morning most mother move much must name nation national near need network
-    never new news next night nine none north northern nothing now number office
-    officer officers official officials often oil old once one only open operation
-    operations order other others out outside over own page pakistani park part
-    parties party past pay peace people per perhaps period person place plan plans
-    point police policy political power president press price prime prison problem
-    process program province public put question quickly quite rather read ready real
-    really reason received recent recently red region report reported reports
-    resistance rest result return rice rich right rights road rose rule run said
-    saturday saw say saying says school second security see seen senior september
-    service set seven several she short should show side since six small social
-    soldiers some someone something soon south southern special spokesman spring
-    staff stand start state states still stone street strong summer sunday support
-    sure system take taken talks team ten than that their them then there these they
-    thing things think third this those though thought thousands three through
-    thursday time times today together told too took top total toward town trade
-    troops true try tuesday turn two under union until upon use used very victory
-    village violence wall want war was washington watch water way week weekend weeks
-    well went west western what when where which while white who whole why wife will
-    winter within without woman women wood word work world would year years yes
-    yesterday yet young
-    afterward afterwards earlier previously separately additionally moreover
-    furthermore nevertheless nonetheless similarly likewise ultimately eventually
-    initially notably meanwhile instead indeed unlike asked speaking writing
-"""
-
-_TITLES = _words(
-    """
-    mr mrs ms miss dr prof professor sir dame lord lady gen general lt lieutenant col
-    colonel maj major capt captain cmdr commander adm admiral sgt sergeant brig
-    brigadier marshal sen senator rep representative gov governor president vice
-    minister secretary ambassador envoy chief director spokesman spokesperson
-    spokeswoman deputy mullah mulla maulvi mawlawi maulana mufti qari sheikh shaikh
-    sheik amir emir imam haji hajji hafiz caliph king queen prince princess judge
-    justice chairman chairwoman premier chancellor mayor acting former late
-    """
-)
-
-ORDINARY_WORDS = _words(_COMMON_WORDS) | GLUE_WORDS | _TITLES
-
-_DETERMINERS = _words(
-    """
-    the a an this that these those another any each every either neither no some
-    such what which whatever whichever my your his her its our their whose
-    """
-)
-
-# Particles before a surname. Arabic articles are often dropped in English text
-# ("Zawahiri"), the others are kept ("bin Laden", not "Laden").
-_DROPPABLE_PARTICLES = frozenset({"al", "el", "ul"})
-_KEPT_PARTICLES = _words("bin ibn bint abu abd van von der den de da di du del della dos la le st")
-
-# Arabic-script clitics: conjunctions and prepositions written onto the next word
-# (optionally with the article), and Persian/Urdu/Pashto/Arabic endings that keep
-# the word about the entity (adjective or ezafe -ی, plurals -ها/-های, Pashto
-# oblique -و/-ې, Arabic nisba -یه). Folded forms (ی -> ي, ة -> ه).
-_AR_PREFIX = re.compile("(?:[\u0648\u0641]?[\u0628\u0644\u0643]?)(?:\u0627\u0644)?")
-_AR_SUFFIXES = frozenset(
-    {
-        "\u064a",  # ی / ي
-        "\u0647\u0627",  # ها
-        "\u0647\u0627\u064a",  # های
-        "\u0647\u0627\u064a\u064a",  # هایی
-        "\u0648",  # و
-        "\u06d0",  # ې
-        "\u06cd",  # ۍ
-        "\u064a\u0647",  # یه / ية
-        "\u0627\u0646",  # ان (Persian plural of a person's name)
-    }
-)
-
-_TOKEN = re.compile(r"[^\W_]+")
-# Sentence ends: terminal punctuation (and closing quotes) before whitespace and a
-# non-lowercase character, except after common abbreviations and single initials
-# ("U.S.", "J. Smith"); or any line break.
-_ABBREVIATIONS = sorted(
-    _words(
-        "Mr Mrs Ms Dr Gen Lt Col Maj Capt Cmdr Adm Sgt Brig Sen Rep Gov Prof St Jr Sr No "
-        "Vol vs etc Inc Ltd Co Corp Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec"
-    )
-)
 
 
 def _not_after(words: Iterable[str]) -> str:
@@ -241,10 +152,13 @@ def _not_after(words: Iterable[str]) -> str:
     )
 
 
+# Sentence ends: terminal punctuation (and closing quotes) before whitespace and a
+# non-lowercase character, except after common abbreviations and single initials
+# ("U.S.", "J. Smith"); or any line break.
 _SENTENCE_END = re.compile(
     # One character class first, so the regex engine can skip to candidates fast.
     r"[.!?\u2026\n](?:(?<=\n)\s*|[.!?\u2026]*"
-    + _not_after(_ABBREVIATIONS)
+    + _not_after(ABBREVIATIONS)
     + r"(?<![.\s][A-Z]\.)(?<!^[A-Z]\.)"
     + r"[\"'\u201d\u2019)\]]*[^\S\n]+(?=[^\sa-z]))"
 )
@@ -275,213 +189,11 @@ class Mention:
 
 
 # ---------------------------------------------------------------------------
-# Compiled watchlist
-# ---------------------------------------------------------------------------
-
-_NAME, _SURNAME, _EXCLUDE = 0, 1, 2
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """What one automaton key means for one entity."""
-
-    entity_id: str
-    alias: str  # as written in the watchlist (for a surname: the full name it came from)
-    role: int  # _NAME, _SURNAME or _EXCLUDE
-    all_caps: bool = False  # short all-capital alias: the whole span must be capitals
-    caps_tokens: tuple[int, ...] = ()  # tokens that must be capitals ("IS" in "IS-Khorasan")
-    ordinary: bool = False  # a one-word surname that is an ordinary English word
-    forced_rule: str | None = None  # rule implied by the key itself ("script" for لل-forms)
-
-
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """The payload of one automaton key: its length, flags and entries by role."""
-
-    length: int
-    names: tuple[_Entry, ...]
-    surnames: tuple[_Entry, ...]
-    excludes: tuple[_Entry, ...]
-    arabic: bool  # Arabic-script key: clitic rules instead of stripped/glued
-    stripped_ok: bool
-    glued_ok: bool
-    caps: bool  # some entry needs capitals checked against the original text
-    # Several words, the last an ordinary one ("Islamic State"): "+s" only after a
-    # capital, so "Islamic States" can be a lost apostrophe but "Islamic states" is not.
-    last_ordinary: bool
-    plain: bool  # exactly one name entry, nothing to check: the fast path
-
-
-@dataclass(frozen=True, eq=False)
-class Watchlist:
-    """Compiled once (and on config reload); immutable; safe to share across threads."""
-
-    entities: Mapping[str, Entity]
-    _automaton: Any = field(repr=False)
-    _given_names: Mapping[str, frozenset[str]] = field(repr=False)
-    key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
-
-    @classmethod
-    def compile(cls, entities: Iterable[Entity]) -> Watchlist:
-        """Build the automaton for ``entities``; raises ValueError on a duplicate id."""
-        by_id: dict[str, Entity] = {}
-        for entity in entities:
-            if entity.id in by_id:
-                raise ValueError(f"duplicate entity id {entity.id!r}")
-            by_id[entity.id] = entity
-        keys: dict[str, list[_Entry]] = {}
-        given: dict[str, frozenset[str]] = {}
-        for entity in by_id.values():
-            _add_entity(entity, keys)
-            if entity.kind == "official":
-                given[entity.id] = _given_names(entity)
-        return cls(
-            entities=MappingProxyType(by_id),
-            _automaton=_automaton({k: _make_key(k, entries) for k, entries in keys.items()}),
-            _given_names=MappingProxyType(given),
-            key_count=len(keys),
-        )
-
-
-def _automaton(payloads: Mapping[str, object]) -> Any:
-    """A pyahocorasick automaton of ``payloads`` (None when there is nothing to find)."""
-    if not payloads:
-        return None
-    automaton = ahocorasick.Automaton()
-    for key, payload in payloads.items():
-        automaton.add_word(key, payload)
-    automaton.make_automaton()
-    return automaton
-
-
-def _is_arabic(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u08ff" for c in text)
-
-
-def _caps_shape(alias: str) -> tuple[bool, tuple[int, ...]]:
-    """Which parts of an alias must be written in capitals."""
-    letters = [c for c in alias if c.isalpha()]
-    if letters and len(letters) <= 6 and all(c.isupper() for c in letters):
-        return True, ()
-    tokens = _TOKEN.findall(alias)
-    caps = tuple(
-        i for i, tok in enumerate(tokens) if 2 <= len(tok) <= 6 and tok.isupper() and tok.isalpha()
-    )
-    return False, caps
-
-
-def _add(keys: dict[str, list[_Entry]], key: str, entry: _Entry) -> None:
-    if not key:
-        return
-    entries = keys.setdefault(key, [])
-    # One entry per entity and role: the first alias to produce a key names it.
-    if not any(e.entity_id == entry.entity_id and e.role == entry.role for e in entries):
-        entries.append(entry)
-
-
-def _add_entity(entity: Entity, keys: dict[str, list[_Entry]]) -> None:
-    """Add the automaton keys (aliases and their variants, surnames, excludes) of one entity."""
-    for alias in entity.names:
-        key = normalize_key(alias)
-        all_caps, caps_tokens = _caps_shape(alias)
-        entry = _Entry(entity.id, alias, _NAME, all_caps=all_caps, caps_tokens=caps_tokens)
-        _add(keys, key, entry)
-        if "'" in key:  # scraped text loses apostrophes: "al-Qa'ida" -> "al-Qaida"
-            _add(keys, key.replace("'", ""), entry)
-        if key.startswith("\u0627\u0644") and _is_arabic(key):  # ل + ال -> لل
-            lam_form = "\u0644\u0644" + key[2:]
-            _add(keys, lam_form, _Entry(entity.id, alias, _NAME, forced_rule="script"))
-        if entity.kind == "official":
-            for surname in _surnames(key):
-                ordinary = " " not in surname and surname in ORDINARY_WORDS
-                _add(keys, surname, _Entry(entity.id, alias, _SURNAME, ordinary=ordinary))
-    for alias in entity.weak_aliases:
-        # A weak alias counts only as the whole name: no surname derived, no lone word.
-        if weak_alias_usable(alias):
-            all_caps, caps_tokens = _caps_shape(alias)
-            entry = _Entry(entity.id, alias, _NAME, all_caps=all_caps, caps_tokens=caps_tokens)
-            _add(keys, normalize_key(alias), entry)
-    for phrase in entity.exclude:
-        _add(keys, normalize_key(phrase), _Entry(entity.id, phrase, _EXCLUDE))
-
-
-def weak_alias_usable(alias: str) -> bool:
-    """Whether a weak alias is matched at all: only when it has two words that are
-    neither ordinary words nor particles ("Abdul Ghani Biradar", not "Baradar",
-    "Mullah Baradar", "Abu Muhammad" or "The Doctor")."""
-    words = normalize_key(alias).split(" ")
-    particles = _DROPPABLE_PARTICLES | _KEPT_PARTICLES
-    return sum(1 for w in words if w and w not in ORDINARY_WORDS and w not in particles) >= 2
-
-
-def _surnames(key: str) -> list[str]:
-    """Surname keys of a normalised full name: "ayman al zawahiri" -> al zawahiri, zawahiri."""
-    tokens = key.split(" ")
-    if len(tokens) < 2:
-        return []
-    last = tokens[-1]
-    if len(last) < 3 or last in _TITLES:
-        return []
-    particles: list[str] = []
-    for tok in reversed(tokens[1:-1]):
-        if tok in _DROPPABLE_PARTICLES or tok in _KEPT_PARTICLES:
-            particles.insert(0, tok)
-        else:
-            break
-    if not particles:
-        return [last]
-    full = " ".join([*particles, last])
-    if all(p in _DROPPABLE_PARTICLES for p in particles):
-        return [full, last]
-    return [full]
-
-
-def _given_names(entity: Entity) -> frozenset[str]:
-    """The non-surname words of a person's names ("michael", "erik" for Kurilla)."""
-    words: set[str] = set()
-    for alias in entity.names:
-        key = normalize_key(alias)
-        surname_words = {w for s in _surnames(key) for w in s.split(" ")}
-        words.update(t for t in key.split(" ") if t not in surname_words)
-    return frozenset(words - _DROPPABLE_PARTICLES - _KEPT_PARTICLES)
-
-
-def _make_key(key: str, entries: list[_Entry]) -> _Key:
-    arabic = _is_arabic(key)
-    last = key.rsplit(" ", 1)[-1]
-    caps = any(e.all_caps or e.caps_tokens for e in entries)
-    names = tuple(e for e in entries if e.role == _NAME)
-    surnames = tuple(e for e in entries if e.role == _SURNAME)
-    last_ordinary = " " in key and last in ORDINARY_WORDS
-    return _Key(
-        length=len(key),
-        names=names,
-        surnames=surnames,
-        excludes=tuple(e for e in entries if e.role == _EXCLUDE),
-        arabic=arabic,
-        stripped_ok=not arabic and not (" " not in key and key in ORDINARY_WORDS),
-        # Capitals mean an acronym in the alias: "IS-Khorasanwe" is no glue.
-        glued_ok=not arabic
-        and not caps
-        and len(last) >= 4
-        and last.isalpha()
-        and last not in ORDINARY_WORDS,
-        caps=caps,
-        last_ordinary=last_ordinary,
-        plain=len(names) == 1
-        and not surnames
-        and not caps
-        and not last_ordinary
-        and names[0].forced_rule is None,
-    )
-
-
-# ---------------------------------------------------------------------------
 # Boundaries (on normalised text)
 # ---------------------------------------------------------------------------
 
 
-def _right_form(norm: str, start: int, end: int, key: _Key) -> str | None:
+def _right_form(norm: str, start: int, end: int, key: Key) -> str | None:
     """How the alias at [start, end) is followed: a rule name, or None if not a word end."""
     n = len(norm)
     if end >= n:
@@ -498,7 +210,7 @@ def _right_form(norm: str, start: int, end: int, key: _Key) -> str | None:
         return "exact" if c != "'" or (start and norm[start - 1] == "'") else "possessive"
     if key.arabic:
         rest = _WORD_CHARS.match(norm, end)
-        return "script" if rest and rest.group() in _AR_SUFFIXES else None
+        return "script" if rest and rest.group() in AR_SUFFIXES else None
     if c == "s" and key.stripped_ok and (end + 1 >= n or not norm[end + 1].isalnum()):
         return "stripped"
     if key.glued_ok:
@@ -515,20 +227,22 @@ def _arabic_prefix_ok(norm: str, start: int) -> bool:
         i -= 1
     if i > 0 and norm[i - 1].isalnum():
         return False
-    return _AR_PREFIX.fullmatch(norm, i, start) is not None
+    return AR_PREFIX.fullmatch(norm, i, start) is not None
 
 
 # A hit on normalised text: (start, end, key, form).
-_Hit = tuple[int, int, _Key, str]
+_Hit = tuple[int, int, Key, str]
 
 
-def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, _Entry]]]:
-    """Automaton hits that start and end on word boundaries, plus exclude-phrase hits.
+def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, Entry]], set[str]]:
+    """Automaton hits that start and end on word boundaries, exclude-phrase hits, and
+    the entities one of whose context words the text holds.
 
     The hot loop: everything here runs once per raw hit, so it stays inline.
     """
     hits: list[_Hit] = []
-    excluded: list[tuple[int, int, _Entry]] = []
+    excluded: list[tuple[int, int, Entry]] = []
+    context: set[str] = set()
     n = len(norm)
     isalnum = str.isalnum
     name_end = -1
@@ -549,6 +263,8 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, _
             excluded.extend((start, end, e) for e in key.excludes)
         if form is None:
             continue
+        if key.context:
+            context.update(key.context)
         if key.names:
             if not key.caps:
                 name_end = end
@@ -559,24 +275,21 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, _
         if prefixed and form in ("exact", "possessive"):
             form = "script"
         hits.append((start, end, key, form))
-    return hits, excluded
+    return hits, excluded, context
 
 
 # ---------------------------------------------------------------------------
 # Resolution
 # ---------------------------------------------------------------------------
 
-# A candidate mention on normalised text: (start, end, entry, form).
-_Cand = tuple[int, int, _Entry, str]
 
-
-def _caps_ok(span: str, entry: _Entry) -> bool:
+def _caps_ok(span: str, entry: Entry) -> bool:
     """Capital letters where the alias has them (acronyms, "IS" in "IS-Khorasan")."""
     if entry.all_caps:
         return span.upper() == span
     if entry.caps_tokens:
-        tokens = _TOKEN.findall(span)
-        want = _TOKEN.findall(entry.alias)
+        tokens = TOKEN.findall(span)
+        want = TOKEN.findall(entry.alias)
         if len(tokens) != len(want):
             return True  # odd separators (soft hyphens...): give recall the benefit
         return all(tokens[i].upper() == tokens[i] for i in entry.caps_tokens)
@@ -584,17 +297,21 @@ def _caps_ok(span: str, entry: _Entry) -> bool:
 
 
 def _candidates(
-    hits: list[_Hit], nt: Normalized, excluded: list[tuple[int, int, _Entry]]
-) -> tuple[list[_Cand], list[_Cand]]:
+    hits: list[_Hit],
+    nt: Normalized,
+    excluded: list[tuple[int, int, Entry]],
+    rejected: list[Rejection] | None,
+) -> tuple[list[Cand], list[Cand]]:
     """Expand hits into (name, surname) candidates per entity, after case and excludes."""
     text = nt.original
-    names: list[_Cand] = []
-    surnames: list[_Cand] = []
+    names: list[Cand] = []
+    surnames: list[Cand] = []
     for start, end, key, form in hits:
         if key.plain:  # the common case: one entity, no capitals, no special form
             names.append((start, end, key.names[0], form))
             continue
-        if key.caps or (form == "stripped" and key.last_ordinary):
+        span = ""
+        if key.caps or key.variant or (form == "stripped" and key.last_ordinary):
             o_start, o_end = nt.span(start, end)
             span = text[o_start:o_end]
             if form == "stripped" and key.last_ordinary and not _last_word_capitalised(span):
@@ -603,16 +320,44 @@ def _candidates(
             if key.caps and (entry.all_caps or entry.caps_tokens):
                 if not _caps_ok(span, entry):
                     continue
-                # After capitals only a lowercase "s" is a lost apostrophe ("TTPs", not "TTPS").
-                if form == "stripped" and entry.all_caps and text[o_end : o_end + 1] != "s":
+                if entry.all_caps and form == "stripped":
+                    # "TTPs", "NRFs": a plural acronym is something else (tactics...).
+                    if rejected is not None:
+                        rejected.append((start, end + 1, entry, "plural or inflected acronym"))
                     continue
+            if entry.weak and form not in ("exact", "possessive"):
+                continue
+            if entry.forced_rule == "variant" and not _capitalised_words(span):
+                if rejected is not None:
+                    rejected.append((start, end, entry, "variant spelling not capitalised"))
+                continue
             names.append((start, end, entry, entry.forced_rule or form))
         for entry in key.surnames:
+            if entry.forced_rule == "variant" and not _capitalised_words(span):
+                continue
             surnames.append((start, end, entry, form))
     if excluded:
-        names = _drop_excluded(names, excluded)
-        surnames = _drop_excluded(surnames, excluded)
+        names = _drop_excluded(names, excluded, rejected)
+        surnames = _drop_excluded(surnames, excluded, rejected)
     return names, surnames
+
+
+def _capitalised_words(span: str) -> bool:
+    """Every name word of a variant's span (3 letters or more, not an ordinary word
+    such as "network") starts with a capital."""
+    return all(
+        not w[0].islower()
+        for w in _NAME_WORD.findall(span)
+        if len(w) >= 3 and w.lower() not in _LOWERCASE_OK
+    )
+
+
+# A word with its inner apostrophes ("Qa'idah" is one word, not "Qa" and "idah").
+_NAME_WORD = re.compile(r"[^\W_][\w'\u2019]*")
+
+
+# Words a variant may write in lowercase: ordinary words ("network") and particles.
+_LOWERCASE_OK = ORDINARY_WORDS | KEPT_PARTICLES | DROPPABLE_PARTICLES | {"din", "deen"}
 
 
 def _last_word_capitalised(span: str) -> bool:
@@ -623,7 +368,7 @@ def _last_word_capitalised(span: str) -> bool:
 class _Excluded:
     """Exclude-phrase spans by entity, for "is this span inside one" in log time."""
 
-    def __init__(self, excluded: list[tuple[int, int, _Entry]]) -> None:
+    def __init__(self, excluded: list[tuple[int, int, Entry]]) -> None:
         spans: dict[str, list[tuple[int, int]]] = {}
         for a, b, e in excluded:
             spans.setdefault(e.entity_id, []).append((a, b))
@@ -642,21 +387,32 @@ class _Excluded:
         return k >= 0 and self._reach[entity_id][k] >= end
 
 
-def _drop_excluded(cands: list[_Cand], excluded: list[tuple[int, int, _Entry]]) -> list[_Cand]:
+def _drop_excluded(
+    cands: list[Cand],
+    excluded: list[tuple[int, int, Entry]],
+    rejected: list[Rejection] | None,
+) -> list[Cand]:
     """Drop candidates lying inside an exclude phrase of their own entity."""
     index = _Excluded(excluded)
-    return [c for c in cands if not index.covers(c[2].entity_id, c[0], c[1])]
+    kept = [c for c in cands if not index.covers(c[2].entity_id, c[0], c[1])]
+    if rejected is not None and len(kept) < len(cands):
+        rejected.extend(
+            (c[0], c[1], c[2], "inside an exclude phrase")
+            for c in cands
+            if index.covers(c[2].entity_id, c[0], c[1])
+        )
+    return kept
 
 
-def _span_order(c: _Cand) -> tuple[int, int]:
+def _span_order(c: Cand) -> tuple[int, int]:
     return c[0], -c[1]
 
 
-def _longest_order(c: _Cand) -> tuple[int, int]:
+def _longest_order(c: Cand) -> tuple[int, int]:
     return c[0] - c[1], c[0]
 
 
-def _resolve_names(names: list[_Cand]) -> list[_Cand]:
+def _resolve_names(names: list[Cand]) -> list[Cand]:
     """Longest match wins inside each cluster of overlapping candidates.
 
     Most candidates overlap nothing, so clusters are found in one sweep and only
@@ -664,7 +420,7 @@ def _resolve_names(names: list[_Cand]) -> list[_Cand]:
     entities) all stay.
     """
     names.sort(key=_span_order)
-    kept: list[_Cand] = []
+    kept: list[Cand] = []
     i, n = 0, len(names)
     while i < n:
         cluster_end = names[i][1]
@@ -692,38 +448,53 @@ def _overlaps(starts: list[int], ends: list[int], start: int, end: int) -> bool:
 
 
 def _resolve_surnames(
-    surnames: list[_Cand], names: list[_Cand], nt: Normalized, watchlist: Watchlist
-) -> list[_Cand]:
+    surnames: list[Cand],
+    names: list[Cand],
+    nt: Normalized,
+    watchlist: Watchlist,
+    rejected: list[Rejection] | None,
+) -> list[Cand]:
     """Keep surnames licensed by an earlier full name, in context, not inside a longer match."""
     full_names: dict[str, list[tuple[int, str]]] = {}
     for start, _, entry, _ in names:  # sorted by start
+        # A weak alias found whole names the person too, so it licenses the surnames of
+        # the entity's listed names (it never gives a surname of its own: keys.py).
         full_names.setdefault(entry.entity_id, []).append((start, entry.alias))
     starts = [c[0] for c in names]
     ends = [c[1] for c in names]
     # All entries sharing a span: the person whose full name came last before it wins.
-    by_span: dict[tuple[int, int], list[_Cand]] = {}
+    by_span: dict[tuple[int, int], list[Cand]] = {}
     for c in surnames:
         by_span.setdefault((c[0], c[1]), []).append(c)
-    kept: list[_Cand] = []
+    kept: list[Cand] = []
     for start, end in sorted(by_span, key=lambda s: (s[0] - s[1], s[0])):
         if _overlaps(starts, ends, start, end):
             continue
-        best: tuple[int, _Cand, str] | None = None
+        best: tuple[int, Cand, str] | None = None
         for c in by_span[(start, end)]:
-            seen = full_names.get(c[2].entity_id, [])
+            seen = full_names.get(c[2].entity_id)
             i = bisect_left(seen, (start, "")) - 1 if seen else -1
-            if i >= 0 and (best is None or seen[i][0] > best[0]):
+            if seen and i >= 0 and (best is None or seen[i][0] > best[0]):
                 best = (seen[i][0], c, seen[i][1])
         if best is None:
             continue
         _, c, licence = best
         given = watchlist._given_names.get(c[2].entity_id, frozenset())
-        if not _surname_context_ok(nt, c, given):
+        problem = _surname_context_ok(nt, c, given)
+        if problem is not None:
+            if rejected is not None:
+                rejected.append((start, end, c[2], problem))
+            continue
+        if is_arabic(nt.text[start:end]) and arabic_other_person(
+            nt.text, start, watchlist._name_parts.get(c[2].entity_id, ())
+        ):
+            if rejected is not None:
+                rejected.append((start, end, c[2], "surname of another person"))
             continue
         i = bisect_left(starts, start)
         starts.insert(i, start)
         ends.insert(i, end)
-        kept.append((start, end, _Entry(c[2].entity_id, licence, _SURNAME), "surname"))
+        kept.append((start, end, Entry(c[2].entity_id, licence, SURNAME), "surname"))
     return kept
 
 
@@ -762,29 +533,34 @@ def _is_capitalised_word(token: str) -> bool:
     return token.isalpha() and token[0].isupper() and not token.isupper()
 
 
-def _surname_context_ok(nt: Normalized, c: _Cand, given: frozenset[str]) -> bool:
-    """The surname checks that need the original text around the mention."""
+def _surname_context_ok(nt: Normalized, c: Cand, given: frozenset[str]) -> str | None:
+    """The surname checks that need the original text around the mention: None when
+    it counts, else why not."""
     text = nt.original
     o_start, o_end = nt.span(c[0], c[1])
     if not _last_word_capitalised(text[o_start:o_end]):
-        return False  # "the west", "laden"
+        return "surname in lowercase"  # "the west", "laden"
     entry, form = c[2], c[3]
     before = _token_before(text, o_start)
     folded_before = normalize_key(before) if before else ""
     after = _token_after(text, o_end).rstrip(_TRAILING_PUNCT) if form == "exact" else ""
-    if folded_before in _DETERMINERS:
+    if folded_before in DETERMINERS:
         if folded_before != "the" or entry.ordinary:
-            return False
+            return "surname after a determiner"
         # "The Zawahiri strike": the article belongs to the noun after the name.
-        return after.isalpha() and after.islower() and after not in GLUE_WORDS
+        if after.isalpha() and after.islower() and after not in GLUE_WORDS:
+            return None
+        return "surname after a determiner"
     if (
         _is_capitalised_word(before)
         and folded_before not in ORDINARY_WORDS
         and folded_before not in given
     ):
-        return False  # "Husain Haqqani", "Jalaluddin Haqqani": another person
+        return "surname of another person"  # "Husain Haqqani", "Jalaluddin Haqqani"
     # "West Virginia", "West Point": an ordinary-word surname opening another name.
-    return not (entry.ordinary and after[:1].isupper())
+    if entry.ordinary and after[:1].isupper():
+        return "ordinary-word surname opening another name"
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -834,22 +610,33 @@ def find_mentions(text: str, watchlist: Watchlist) -> list[Mention]:
 
     Pure: no I/O, no state; ``text`` is typically title + "\\n\\n" + body.
     """
+    return analyse(text, watchlist, None)
+
+
+def analyse(text: str, watchlist: Watchlist, rejected: list[Rejection] | None) -> list[Mention]:
+    """``find_mentions``, also recording each candidate turned down and why into
+    ``rejected`` (normalised offsets) when it is a list: what ``alerts.explain`` shows."""
     automaton = watchlist._automaton
     if automaton is None or not text:
         return []
     nt = normalize(text)
-    hits, excluded = _scan(nt.text, automaton)
+    hits, excluded, context = _scan(nt.text, automaton)
     if not hits:
         return []
-    names, surnames = _candidates(hits, nt, excluded)
+    names, surnames = _candidates(hits, nt, excluded, rejected)
     names = _resolve_names(names)
     if surnames:
-        names += _resolve_surnames(surnames, names, nt, watchlist)
-        names.sort(key=_span_order)
+        forms, surnames = name_forms(surnames, names, nt, watchlist._name_parts, watchlist.entities)
+        if forms:
+            names = _resolve_names(names + forms)
+        if surnames:
+            names += _resolve_surnames(surnames, names, nt, watchlist, rejected)
+            names.sort(key=_span_order)
+    names = supported(names, nt, context, excluded, rejected)
     return _mentions(names, nt)
 
 
-def _mentions(cands: list[_Cand], nt: Normalized) -> list[Mention]:
+def _mentions(cands: list[Cand], nt: Normalized) -> list[Mention]:
     """Mentions with original offsets and sentence snippets, in the candidates' order."""
     text = nt.original
     # Boundaries are looked for near each mention only: splitting the whole text
@@ -871,7 +658,7 @@ def _mentions(cands: list[_Cand], nt: Normalized) -> list[Mention]:
             if len(sentence) > SNIPPET_MAX:
                 sentence = None
         snippet = sentence if sentence is not None else _window(text, s0, s1, o_start, o_end)
-        if form != "surname" and form != "script" and entry.all_caps:
+        if entry.all_caps and form in ("exact", "possessive"):
             form = "acronym"
         mentions.append(Mention(entry.entity_id, entry.alias, form, o_start, o_end, snippet))
     return mentions

@@ -38,7 +38,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator
 
-__all__ = ["Normalized", "fold_char", "normalize", "normalize_key"]
+__all__ = ["Normalized", "fold_char", "is_arabic", "normalize", "normalize_key"]
 
 # Characters that stand in for an apostrophe in news text and transliterations
 # (curly quotes, modifier letters used for hamza/ayn, prime, acute accent, backtick).
@@ -358,3 +358,10 @@ def normalize(text: str) -> Normalized:
 def normalize_key(phrase: str) -> str:
     """Normalise a watchlist phrase (alias, exclude) the same way as text, trimmed."""
     return normalize(phrase).text.strip()
+
+
+def is_arabic(text: str) -> bool:
+    """Whether ``text`` holds a letter of the Arabic script (Arabic, Persian, Urdu, Pashto)."""
+    if text.isascii():  # the common case, answered in C
+        return False
+    return any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u08ff" for c in text)

@@ -20,6 +20,8 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from alerts.matcher import NOTED_RULES, RULE_LABELS
+
 FORMATS = ("text", "markdown", "html")
 MAX_TITLE_ENTITIES = 3
 MAX_SNIPPETS_PER_ENTITY = 2
@@ -150,18 +152,21 @@ class _Entity:
     snippets: list[dict[str, str]] = field(default_factory=list)
 
 
-def _split_snippet(snippet: str, matched: str) -> dict[str, str]:
-    """Cut a snippet around the first occurrence of the matched words, for highlighting."""
+def _split_snippet(snippet: str, matched: str, rule: str = "") -> dict[str, str]:
+    """Cut a snippet around the first occurrence of the matched words, for highlighting;
+    ``rule`` names how the matcher read them when that was not a plain alias."""
     words = " ".join(matched.split())
+    noted = RULE_LABELS[rule] if rule in NOTED_RULES else ""
     at = snippet.find(words) if words else -1
     if at < 0:
         at = snippet.lower().find(words.lower()) if words else -1
     if at < 0:
-        return {"before": snippet, "match": "", "after": ""}
+        return {"before": snippet, "match": "", "after": "", "rule": noted}
     return {
         "before": snippet[:at],
         "match": snippet[at : at + len(words)],
         "after": snippet[at + len(words) :],
+        "rule": noted,
     }
 
 
@@ -231,7 +236,9 @@ def render_alert(
     outlets that ran the same story ("Also reported by", with their links).
 
     ``mentions`` are the article's mentions, each with ``entity_id``,
-    ``snippet`` and ``matched`` (the words as they appear in the article).
+    ``snippet``, ``matched`` (the words as they appear in the article) and
+    optionally ``rule`` (named after the snippet when it is a surname, variant
+    spelling or other form nobody listed).
     ``also`` are the other articles of its story (url, source, title,
     published or first_seen), first seen first.
     """
@@ -245,7 +252,11 @@ def render_alert(
             if mention["entity_id"] != entity_id or mention["snippet"] in seen:
                 continue
             seen.add(mention["snippet"])
-            entry.snippets.append(_split_snippet(mention["snippet"], mention.get("matched", "")))
+            entry.snippets.append(
+                _split_snippet(
+                    mention["snippet"], mention.get("matched", ""), mention.get("rule") or ""
+                )
+            )
             if len(entry.snippets) == MAX_SNIPPETS_PER_ENTITY:
                 break
         found.append(entry)

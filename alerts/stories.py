@@ -59,6 +59,10 @@ KIND = f"minhash-{SCHEME}-p{NUM_PERM}-s{SEED}-w{SHINGLE_WORDS}"
 _WORD = re.compile(r"\w+")
 
 
+class StoryIndexError(ValueError):
+    """Index parameters that do not fit together, or a signature of the wrong size."""
+
+
 def words(text: str) -> list[str]:
     """The text's words, case-folded and Unicode-normalized (NFKC): punctuation,
     quotes, dashes and spacing do not tell copies apart."""
@@ -180,9 +184,9 @@ class StoryIndex:
         num_perm: int = NUM_PERM,
     ) -> None:
         if bands * rows > num_perm:
-            raise ValueError("bands * rows must not exceed num_perm")
+            raise StoryIndexError("bands * rows must not exceed num_perm")
         if measure not in ("containment", "jaccard"):
-            raise ValueError(f"unknown measure {measure!r}")
+            raise StoryIndexError(f"unknown measure {measure!r}")
         self.threshold = threshold
         self.measure = measure
         self.bands, self.rows, self.num_perm = bands, rows, num_perm
@@ -227,7 +231,7 @@ class StoryIndex:
         """Index an article (``seen``: when, in POSIX seconds, for ``expire``);
         adding a key again replaces it."""
         if len(sig.values) != self.num_perm:
-            raise ValueError(f"a signature of {len(sig.values)} values, not {self.num_perm}")
+            raise StoryIndexError(f"a signature of {len(sig.values)} values, not {self.num_perm}")
         self.remove(key)
         row = self._append(key, story, sig, seen)
         for value in _band_hashes(sig.values, self.bands, self.rows)[0].tolist():

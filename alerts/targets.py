@@ -120,17 +120,21 @@ class Target:
         return _USERINFO.sub(r"\1****@", text)
 
 
+class AppriseConfigError(ValueError):
+    """An Apprise config file that cannot be read or names no usable URL."""
+
+
 def apprise_config_urls(path: str) -> list[tuple[str, tuple[str, ...]]]:
     """Each URL of an Apprise YAML or TEXT config file, with its tags.
 
-    Raises ValueError (never showing a URL) when the file has no usable URL.
+    Raises AppriseConfigError (never showing a URL) when the file has no usable URL.
     """
     config = apprise.AppriseConfig()
     if not config.add(path):
-        raise ValueError(f"{path}: not a readable Apprise config file")
+        raise AppriseConfigError(f"{path}: not a readable Apprise config file")
     servers = config.services()
     if not servers:
-        raise ValueError(f"{path}: no valid Apprise URL in this file")
+        raise AppriseConfigError(f"{path}: no valid Apprise URL in this file")
     return [(server.url(privacy=False), tuple(sorted(map(str, server.tags)))) for server in servers]
 
 

@@ -1,4 +1,5 @@
-"""The watchlist: the entities a user tracks, as plain values."""
+"""The watchlist: the entities a user tracks, the one rule that turns an alias into
+what the matcher looks for, and the compiled form the matcher reads."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from alerts.normalize import is_arabic, normalize_key
 
 ENTITY_KINDS = ("group", "official", "other")
 
@@ -19,10 +25,13 @@ class Entity:
     ``aliases`` are extra names besides ``name``; for an ``official`` they are full
     names (the matcher derives surnames and titles itself). ``exclude`` lists phrases
     inside which a match does not count ("West Bank" for a "West" alias). ``tags``
-    route alerts to targets. ``weak_aliases`` are names matched only as a complete
-    multi-word name: never as a surname and never alone as a single word (a sanctions
-    list's low-quality spellings). ``imported_from`` says which list an imported
-    entity came from ("un-xml TAi.024"); empty for an entity written by hand.
+    route alerts to targets. ``context`` lists words whose presence in an article
+    supports a bare acronym alias ("Waziristan" for "TTP"). ``variants = False``
+    turns off the transliteration variants the matcher generates for the names.
+    ``weak_aliases`` count only as complete names of several uncommon words, never
+    give a surname and never count alone (a sanctions list's low-quality spellings).
+    ``imported_from`` says which list an imported entity came from
+    ("un-xml TAi.024"); empty for an entity written by hand.
     """
 
     id: str
@@ -31,6 +40,10 @@ class Entity:
     aliases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    # Keyword-only from here: a positional call cannot shift a list into the wrong key.
+    _: KW_ONLY
+    context: tuple[str, ...] = ()
+    variants: bool = True
     weak_aliases: tuple[str, ...] = ()
     imported_from: str = ""
 
@@ -44,10 +57,115 @@ class Entity:
 
 
 class WatchlistError(Exception):
-    """A watchlist file is invalid."""
+    """A watchlist (a file, or the entities given to compile) is invalid."""
 
 
-_COLUMNS = ("id", "name", "kind", "aliases", "weak_aliases", "exclude", "tags", "imported")
+class DuplicateEntityError(WatchlistError):
+    """Two entities of one watchlist share an id."""
+
+
+def alias_key(alias: str) -> str:
+    """The key the matcher looks an alias up by: the alias normalised as text is
+    (``alerts.normalize``: case, diacritics, dashes and spaces, apostrophes, Arabic
+    letter forms), so "al-Qaeda", "al Qaeda" and "AL–QAEDA" share one key."""
+    return normalize_key(alias)
+
+
+def alias_keys(alias: str) -> tuple[str, ...]:
+    """Every key the matcher finds an alias under, its ``alias_key`` first: then the
+    key without apostrophes (scraped text loses them: "al-Qa'ida" as "al-Qaida"); for
+    an Arabic-script alias, its words written apart or together, since a zero-width
+    non-joiner (or joiner) between them, which text loses, stands for a space or for
+    nothing ("سراج‌الدین" = "سراج الدین" = "سراجالدین"); and for one starting with ال,
+    the form after the preposition ل (لل)."""
+    key = alias_key(alias)
+    if not key:
+        return ()
+    keys = {key: None}
+    if "'" in key:
+        keys[key.replace("'", "")] = None
+    if is_arabic(key):
+        if any(joiner in alias for joiner in _JOINERS):
+            keys[alias_key(alias.replace("\u200c", " ").replace("\u200d", " "))] = None
+        for written in list(keys):
+            for joined in _joined_forms(written):
+                keys.setdefault(joined, None)
+        for written in list(keys):
+            if written.startswith("\u0627\u0644"):
+                keys.setdefault("\u0644\u0644" + written[2:], None)
+    return tuple(keys)
+
+
+_JOINERS = ("\u200c", "\u200d")
+# An Arabic article inside a word, after two letters or more: a compound name.
+_ARTICLE_INSIDE = re.compile("([\u0621-\u064a]{2,})(\u0627\u0644[\u0621-\u064a]{2,})")
+
+
+def _joined_forms(key: str) -> list[str]:
+    """An Arabic-script key with one, or every, space between two of its words dropped,
+    and with a compound written as one word split before its article ("سراجالدين" ->
+    "سراج الدين", "عبدالله" -> "عبد الله")."""
+    words = key.split(" ")
+    split = [_ARTICLE_INSIDE.sub("\\1 \\2", w) for w in words]
+    if split != words:
+        return [" ".join(split)]
+    if not 1 < len(words) <= 4:
+        return []
+    forms = [
+        " ".join([*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
+        for i in range(len(words) - 1)
+        if is_arabic(words[i]) and is_arabic(words[i + 1])
+    ]
+    if len(words) > 2 and forms:
+        forms.append("".join(words))
+    return forms
+
+
+@dataclass(frozen=True, eq=False)
+class Watchlist:
+    """The entities compiled for ``alerts.matcher.find_mentions``: built once (and on
+    config reload), immutable, safe to share across threads."""
+
+    entities: Mapping[str, Entity]
+    _automaton: Any = field(repr=False)
+    _given_names: Mapping[str, frozenset[str]] = field(repr=False)
+    _name_parts: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = field(repr=False)
+    key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
+
+    @classmethod
+    def compile(cls, entities: Iterable[Entity]) -> Watchlist:
+        """Build the automaton for ``entities``; raise DuplicateEntityError when two share an id."""
+        from alerts.keys import build  # keys reads alias_keys from this module
+
+        by_id: dict[str, Entity] = {}
+        for entity in entities:
+            if entity.id in by_id:
+                raise DuplicateEntityError(f"duplicate entity id {entity.id!r}")
+            by_id[entity.id] = entity
+        compiled = build(by_id.values())
+        return cls(
+            entities=MappingProxyType(by_id),
+            _automaton=compiled.automaton,
+            _given_names=MappingProxyType(dict(compiled.given_names)),
+            _name_parts=MappingProxyType(dict(compiled.name_parts)),
+            key_count=compiled.key_count,
+        )
+
+
+_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "aliases",
+    "exclude",
+    "tags",
+    "context",
+    "variants",
+    "weak_aliases",
+    "imported",
+)
+_TRUE = ("true", "yes", "1", "on")
+_FALSE = ("false", "no", "0", "off")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -78,6 +196,17 @@ def _imported_label(value: object, where: str) -> str:
     return label.strip() or "imported"
 
 
+def _cell_bool(value: object, where: str, key: str) -> bool:
+    """A yes/no cell (default yes): a YAML boolean, or true/false, yes/no, 1/0 as text."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise WatchlistError(f"{where}: '{key}' must be true or false")
+
+
 def entity_from_record(record: dict[str, object], where: str) -> Entity:
     """Build an entity from one CSV row or YAML mapping; raise WatchlistError naming ``where``."""
     unknown = set(record) - set(_COLUMNS)
@@ -99,15 +228,17 @@ def entity_from_record(record: dict[str, object], where: str) -> Entity:
         aliases=_cell_list(record.get("aliases"), where, "aliases"),
         exclude=_cell_list(record.get("exclude"), where, "exclude"),
         tags=_cell_list(record.get("tags"), where, "tags"),
+        context=_cell_list(record.get("context"), where, "context"),
+        variants=_cell_bool(record.get("variants"), where, "variants"),
         weak_aliases=_cell_list(record.get("weak_aliases"), where, "weak_aliases"),
         imported_from=_imported_label(record.get("imported"), where),
     )
 
 
 def load_watchlist_file(path: Path) -> list[Entity]:
-    """Read entities from a CSV file (columns id,name,kind,aliases,weak_aliases,exclude,
-    tags,imported; ";" inside a cell) or a YAML file (a list of mappings with the same
-    keys). Only id and name are required."""
+    """Read entities from a CSV file (columns id,name,kind,aliases,exclude,tags and the
+    optional context,variants,weak_aliases,imported; ";" inside a cell) or a YAML file
+    (a list of mappings with the same keys). Only id and name are required."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
@@ -132,7 +263,9 @@ def load_watchlist_file(path: Path) -> list[Entity]:
         raise WatchlistError(f"{path}: a watchlist file is .csv, .yml or .yaml")
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"id", "name"} <= set(reader.fieldnames):
-        raise WatchlistError(f"{path}: the first row must name the columns: {','.join(_COLUMNS)}")
+        raise WatchlistError(
+            f"{path}: the first row must name the columns: {','.join(_COLUMNS[:6])}"
+        )
     return [
         entity_from_record(
             {key.strip(): value for key, value in row.items() if key is not None},

@@ -286,8 +286,8 @@ def _config(db: Path, urls: list[str], workers: int | None) -> Any:
 
 def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
     """newsradar's crawl of every feed, then matching, timed together."""
-    from alerts.match import match_pending
-    from alerts.matcher import Watchlist
+    from alerts.pending import match_pending
+    from alerts.watchlist import Watchlist
     from crawler import store
     from crawler.pool import ExtractionPool, worker_count
     from scheduler.config import default_config_text, parse_config

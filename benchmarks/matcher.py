@@ -13,7 +13,9 @@ Engines, all fed the same articles one at a time (as the crawler does):
 * regex: one ``re`` alternation of every alias between ``\\b``, case-insensitive
   (run on a slice of the corpus when it is too slow; reported as MB/s);
 * flashtext: ``KeywordProcessor.extract_keywords`` (needs ``pip install flashtext``);
-* newsradar: ``alerts.matcher.find_mentions`` with every rule on.
+* newsradar: ``alerts.matcher.find_mentions`` with every rule on (transliteration
+  variants included), and once more with ``variants = false`` on every entity, to
+  show what the generated spellings cost.
 
 The text is generated deterministically: sentences of common English words with
 watchlist names (in their usual variants: curly possessives, dashes, capitals,
@@ -24,6 +26,7 @@ curly quotes, em dashes and accented words, in articles of a few kilobytes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import random
 import re
@@ -38,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import describe
 
-from alerts.matcher import Watchlist, find_mentions
-from alerts.watchlist import Entity
+from alerts.matcher import find_mentions
+from alerts.watchlist import Entity, Watchlist
 
 
 def _words(text: str) -> list[str]:
@@ -249,6 +252,11 @@ def flashtext_engine(entities: Sequence[Entity]) -> Callable[[str], int] | None:
     return run
 
 
+def _without_variants(entities: Sequence[Entity]) -> list[Entity]:
+    """The same entities with ``variants = false``: what the generated spellings cost."""
+    return [dataclasses.replace(e, variants=False) for e in entities]
+
+
 def newsradar_engine(entities: Sequence[Entity]) -> Callable[[str], int]:
     watchlist = Watchlist.compile(entities)
 
@@ -287,6 +295,7 @@ Row = tuple[str, str, int, float, float, int, str]  # corpus, engine, aliases, M
 
 FLOOR = "floor: pyahocorasick + boundary check"
 OURS = "newsradar find_mentions (all rules)"
+OURS_PLAIN = "newsradar find_mentions, variants off"
 FLASHTEXT = "flashtext"
 REGEX = "regex alternation with \\b"
 
@@ -324,6 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         engines: list[tuple[str, Callable[[str], int] | None, float, tuple[str, ...]]] = [
             (FLOOR, floor_engine(entities), 0.0, ("news", "topical")),
             (OURS, newsradar_engine(entities), 0.0, ("news", "topical")),
+            (OURS_PLAIN, newsradar_engine(_without_variants(entities)), 0.0, ("news",)),
             (FLASHTEXT, flashtext_engine(entities), 0.0, ("news",)),
             (REGEX, regex_engine(entities), regex_budget, ("news",)),
         ]

@@ -25,7 +25,7 @@ sides), preferring the configuration whose run is widest.
 the index holds all of them: the worst case; one in five is a copy of another with
 its own lead paragraph) with their signatures stored; then the start-up rebuild
 (signatures read from SQLite into a StoryIndex), and the cost of grouping a new
-article through ``alerts.match.Stories.assign`` (signature, LSH query, the story and
+article through ``alerts.pending.StoryTracker.assign`` (signature, LSH query, the story and
 signature written to SQLite) and of ``match_pending`` over new articles, with and
 without grouping.
 """
@@ -372,9 +372,8 @@ def build_database(path: Path, n: int, out: list[str]) -> None:
 
 
 def cost(out: list[str], n: int, new: int) -> None:
-    from alerts.match import Stories, match_pending
-    from alerts.matcher import Watchlist
-    from alerts.watchlist import Entity
+    from alerts.pending import StoryTracker, match_pending
+    from alerts.watchlist import Entity, Watchlist
     from crawler import store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -396,7 +395,7 @@ def cost(out: list[str], n: int, new: int) -> None:
         for _ in range(3):
             gc.collect()
             t0 = time.perf_counter()
-            loaded = Stories.load(db)
+            loaded = StoryTracker.load(db)
             times.append(time.perf_counter() - t0)
         out.append(
             f"Start-up rebuild (read {len(loaded.index):,} signatures of the last 7 days "
@@ -467,7 +466,7 @@ def cost(out: list[str], n: int, new: int) -> None:
             f"{statistics.fmean(candidates):.1f} candidates on average |"
         )
         out.append(
-            f"| `Stories.assign` in all (signature, query, story and signature written) "
+            f"| `StoryTracker.assign` in all (signature, query, story and signature written) "
             f"| {ms(total_t)} |"
         )
         out.append(
@@ -492,10 +491,10 @@ def cost(out: list[str], n: int, new: int) -> None:
                 )
                 db.execute("DELETE FROM stories WHERE first_article_id >= ?", [ids[0]])
                 db.execute("DELETE FROM article_signatures WHERE article_id >= ?", [ids[0]])
-                held = Stories.load(db)
+                held = StoryTracker.load(db)
             t0 = time.perf_counter()
             if with_stories:
-                report = match_pending(db, watchlist, [], stories=held)
+                report = match_pending(db, watchlist, [], tracker=held)
             else:
                 report = match_pending(db, watchlist, [], group=False)
             elapsed = time.perf_counter() - t0

@@ -3,8 +3,9 @@ what its author expects."""
 
 from __future__ import annotations
 
+from alerts.keys import initials
 from alerts.targets import Target
-from alerts.watchlist import Entity
+from alerts.watchlist import Entity, alias_keys
 from scheduler.config import Config
 
 MIN_ALIAS_LETTERS = 3
@@ -22,15 +23,22 @@ def config_warnings(config: Config, targets: list[Target]) -> list[str]:
                 f"entity {entity.id!r} ({tags}) reaches no alert target: "
                 "its mentions are stored but never sent"
             )
-    claimed: dict[str, str] = {}
+    # Keyed as the matcher keys aliases, so "al-Qaeda" and "al Qaeda" collide here too.
+    claimed: dict[str, tuple[str, str]] = {}
     for entity in entities:
         for alias in entity.names:
-            key = " ".join(alias.casefold().split())
-            owner = claimed.setdefault(key, entity.id)
-            if owner != entity.id:
+            clash = None
+            for key in alias_keys(alias):
+                owner, owner_alias = claimed.setdefault(key, (entity.id, alias))
+                if owner != entity.id and clash is None:
+                    clash = owner, owner_alias
+            if clash is not None:
+                owner, owner_alias = clash
+                written = "" if owner_alias == alias else f" ({owner!r} writes it {owner_alias!r})"
                 warnings.append(
-                    f"alias {alias!r} is claimed by both {owner!r} and {entity.id!r}: "
-                    "a mention will be credited to one of them only"
+                    f"alias {alias!r} is claimed by both {owner!r} and {entity.id!r}{written}: "
+                    "the matcher reads both as one name and credits every mention of it "
+                    "to both entities"
                 )
             if sum(ch.isalnum() for ch in alias) < MIN_ALIAS_LETTERS:
                 warnings.append(
@@ -43,7 +51,7 @@ def config_warnings(config: Config, targets: list[Target]) -> list[str]:
 
 def _weak_unused(alias: str) -> str | None:
     """Why the matcher never uses weak alias ``alias`` (None: it does)."""
-    from alerts.matcher import weak_alias_usable
+    from alerts.keys import weak_alias_usable
     from alerts.normalize import normalize_key
 
     if weak_alias_usable(alias):
@@ -56,7 +64,7 @@ def imported_alias_warnings(entities: list[Entity]) -> list[str]:
     matcher will never use, one-word aliases that are ordinary words, and the weak
     aliases and surnames they share with other entities (names shared outright and
     aliases too short are warned about by config_warnings)."""
-    from alerts.matcher import ORDINARY_WORDS
+    from alerts.lexicon import ORDINARY_WORDS
     from alerts.normalize import normalize_key
 
     warnings: list[str] = []
@@ -108,3 +116,28 @@ def imported_alias_warnings(entities: list[Entity]) -> list[str]:
         described = ", ".join(f"{owner} ({how})" for owner, how in owners.items())
         warnings.append(f"{key!r} is shared by {described}: a mention may go to either")
     return warnings
+
+
+def acronym_rules(config: Config) -> list[str]:
+    """For each acronym alias, the rule the matcher reads it by: when a bare one counts,
+    and which of the entity's exclude phrases define it as something else."""
+    lines: list[str] = []
+    for entity in config.entities():
+        for alias in entity.names:
+            letters = [c for c in alias if c.isalpha()]
+            if not letters or len(letters) > 6 or not all(c.isupper() for c in letters):
+                continue
+            context = (
+                f"one of its context words ({', '.join(entity.context)})"
+                if entity.context
+                else "a context word (it has none: add `context`)"
+            )
+            rivals = [p for p in entity.exclude if initials(p) == initials(alias)]
+            holds = f" or holds {', '.join(repr(p) for p in rivals)}" if rivals else ""
+            lines.append(
+                f"acronym {alias!r} ({entity.id}) counts, in capitals, when the article "
+                f"defines it as this entity, names this or another entity in full, or has "
+                f"{context}; never when it defines {alias} as something else{holds}, "
+                f"nor as a plural ({alias}s)"
+            )
+    return lines

@@ -198,9 +198,11 @@ class EntityConfig(_Strict):
     name: str = Field(min_length=1)
     kind: Literal["group", "official", "other"] = "other"
     aliases: list[str] = []
-    weak_aliases: list[str] = []
     exclude: list[str] = []
     tags: list[str] = []
+    context: list[str] = []
+    variants: bool = True
+    weak_aliases: list[str] = []
 
     def to_entity(self) -> Entity:
         """The matcher's view of this entry."""
@@ -211,6 +213,8 @@ class EntityConfig(_Strict):
             aliases=tuple(self.aliases),
             exclude=tuple(self.exclude),
             tags=tuple(self.tags),
+            context=tuple(self.context),
+            variants=self.variants,
             weak_aliases=tuple(self.weak_aliases),
         )
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from alerts.dispatch import DeliveryPolicy
-    from alerts.matcher import Watchlist
     from alerts.targets import Target
+    from alerts.watchlist import Watchlist
 
 
 class MissingDatabase(Exception):
@@ -73,7 +73,7 @@ def delivery_policy(config: Config) -> DeliveryPolicy:
 
 def compile_watchlist(config: Config) -> Watchlist:
     """The matcher's automaton for every entity of the config (tables and watchlist file)."""
-    from alerts.matcher import Watchlist
+    from alerts.watchlist import Watchlist
 
     return Watchlist.compile(config.entities())
 

@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.dispatch import DispatchReport, dispatch_due, send, send_digest
-from alerts.match import MatchReport, Stories, match_pending
+from alerts.pending import MatchReport, StoryTracker, match_pending
 from alerts.render import Message
 from crawler import store
 from crawler.pool import ExtractionPool, worker_count
@@ -79,7 +79,7 @@ class Service:
         self.db = store.open_db(config.database_path)
         store.close_interrupted_runs(self.db)
         # The recent stories' index, rebuilt once here rather than on the first match.
-        self.stories = Stories.load(self.db)
+        self.stories = StoryTracker.load(self.db)
         self.scheduler: Any = None  # the AsyncIOScheduler once started (APScheduler 3 is untyped)
         self._locks: dict[str, asyncio.Lock] = {}
         self._after_crawl = asyncio.Lock()
@@ -166,7 +166,7 @@ class Service:
     async def process(self) -> tuple[MatchReport, DispatchReport]:
         """Match the articles not matched yet, then send every due alert."""
         async with self._after_crawl:
-            matched = match_pending(self.db, self.watchlist, self.targets, stories=self.stories)
+            matched = match_pending(self.db, self.watchlist, self.targets, tracker=self.stories)
             dispatched = await dispatch_due(
                 self.db, self.targets, self.watchlist.entities, self.policy
             )

@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 
 from alerts.dispatch import DeliveryPolicy, dispatch_due, send_digest
-from alerts.match import match_pending
-from alerts.matcher import Watchlist
+from alerts.pending import match_pending
 from alerts.render import TemplateProblem, Templates, render_alert
 from alerts.targets import Target
-from alerts.watchlist import Entity
+from alerts.watchlist import Entity, Watchlist
 from conftest import newsradar
 from crawler import store
 from newssite import NewsSite

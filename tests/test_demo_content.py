@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alerts.match import article_text
-from alerts.matcher import Watchlist, find_mentions
+from alerts.matcher import find_mentions
+from alerts.pending import article_text
+from alerts.watchlist import Watchlist
 from scheduler.config import default_config_text, parse_config
 from scheduler.demo.run import demo_config_text, publish_times
 from scheduler.demo.stories import STORIES

@@ -13,9 +13,9 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from alerts.match import match_pending
-from alerts.matcher import Watchlist
+from alerts.pending import match_pending
 from alerts.targets import console_target
+from alerts.watchlist import Watchlist
 from crawler import store
 from scheduler import explore
 from scheduler.cli import cli

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from alerts.imports import MAX_LIST_BYTES, ListImportError, import_list, read_records
 from alerts.imports.un_xml import list_tag
-from alerts.matcher import Watchlist, find_mentions
-from alerts.watchlist import Entity, WatchlistError, load_watchlist_file
+from alerts.matcher import find_mentions
+from alerts.watchlist import Entity, Watchlist, WatchlistError, load_watchlist_file
 from scheduler.checks import imported_alias_warnings
 from scheduler.cli import cli
 from scheduler.config import ConfigError, load_config
@@ -314,7 +314,15 @@ def test_an_id_the_user_wrote_by_hand_is_not_overwritten(tmp_path: Path) -> None
 def imported_watchlist() -> Watchlist:
     records, _, _ = read_records(UN_V1, "un-xml")
     return Watchlist.compile(
-        Entity(r.id, r.name, r.kind, r.aliases, (), r.tags, r.weak_aliases, "un-xml")
+        Entity(
+            r.id,
+            r.name,
+            r.kind,
+            r.aliases,
+            tags=r.tags,
+            weak_aliases=r.weak_aliases,
+            imported_from="un-xml",
+        )
         for r in records
     )
 
@@ -326,8 +334,13 @@ def imported_watchlist() -> Watchlist:
         ("عبدالغنی برادر در دوحه است.", [("un-tai.024", "عبدالغنی برادر")]),
         # Weak one-word names never match alone, nor license a surname.
         ("Baradar arrived. Khalifa spoke. The doctor is in.", []),
-        # A weak name gives no surname ("Biradar")...
-        ("Abdul Ghani Biradar arrived. Biradar said.", [("un-tai.024", "Abdul Ghani Biradar")]),
+        # A weak name gives no surname of its own; "Biradar" after it counts only as a
+        # transliteration variant of the listed name's surname "Baradar"...
+        (
+            "Abdul Ghani Biradar arrived. Biradar said.",
+            [("un-tai.024", "Abdul Ghani Biradar"), ("un-tai.024", "Abdul Ghani Biradar")],
+        ),
+        ("Abdul Ghani Biradar arrived. Akhundzadaa said.", [("un-tai.024", "Abdul Ghani Biradar")]),
         # ...but, being the person's full name, licenses the surname of a strong one.
         (
             "Abdul Ghani Biradar arrived. Baradar said.",
@@ -358,7 +371,15 @@ def test_imported_spellings_match_and_weak_ones_only_in_full(text: str, expected
 def test_check_reports_unused_aliases_and_shared_surnames() -> None:
     records, _, _ = read_records(UN_V1, "un-xml")
     entities = [
-        Entity(r.id, r.name, r.kind, r.aliases, (), r.tags, r.weak_aliases, f"un-xml {r.reference}")
+        Entity(
+            r.id,
+            r.name,
+            r.kind,
+            r.aliases,
+            tags=r.tags,
+            weak_aliases=r.weak_aliases,
+            imported_from=f"un-xml {r.reference}",
+        )
         for r in records
     ]
     warnings = imported_alias_warnings(entities)

@@ -1,7 +1,8 @@
 """The seed article (a scraped Foreign Policy piece) against the starter watchlist.
 
-The article sits outside the repository (``../shared/seed`` next to the checkout);
-without it these tests skip. Every count below was checked by reading the text.
+The article sits outside the repository (``shared/seed`` next to the checkout, or
+next to a directory holding it); without it these tests skip. Every count below was
+checked by reading the text.
 """
 
 from __future__ import annotations
@@ -11,11 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from alerts.matcher import Mention, Watchlist, find_mentions
-from alerts.watchlist import Entity
+from alerts.matcher import Mention, find_mentions
+from alerts.watchlist import Entity, Watchlist
 from scheduler.config import default_config_text, parse_config
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_faa72e42c67dfc2a.txt"
+SEED_NAME = "000_faa72e42c67dfc2a.txt"
+SEED = next(
+    (
+        folder / "shared" / "seed" / SEED_NAME
+        for folder in Path(__file__).resolve().parents[1:]
+        if (folder / "shared" / "seed" / SEED_NAME).is_file()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "seed" / SEED_NAME,
+)
 
 
 def load_starter() -> list[Entity]:

@@ -1,7 +1,7 @@
 """One story, one alert: syndicated copies and near-duplicates are grouped.
 
 The grouping itself (alerts/stories.py) on the labelled stories of tests/stories/;
-the shell (alerts/match.py) on a real database; and the whole pipeline with three
+the shell (alerts/pending.py) on a real database; and the whole pipeline with three
 real local news sites running the same story, `newsradar run --once` as a user
 runs it, and alerts delivered to a real webhook receiver.
 """
@@ -21,11 +21,10 @@ import pytest
 
 from alerts import stories
 from alerts.dispatch import DeliveryPolicy, dispatch_due, send_digest
-from alerts.match import Stories, match_pending, rematch
-from alerts.matcher import Watchlist
+from alerts.pending import StoryTracker, match_pending, rematch
 from alerts.stories import Signature, StoryIndex, signature
 from alerts.targets import Target
-from alerts.watchlist import Entity
+from alerts.watchlist import Entity, Watchlist
 from conftest import newsradar
 from crawler import store
 from newssite import NewsSite
@@ -273,10 +272,10 @@ def test_index_is_rebuilt_from_the_database(db, tmp_path: Path) -> None:
 
     # Another process (a restart) finds the story from the stored signatures alone.
     other = store.open_db(tmp_path / "radar.db")
-    loaded = Stories.load(other)
+    loaded = StoryTracker.load(other)
     assert len(loaded.index) == 1
     blog = add(other, "Security Watch", "repost", REPOST.title, REPOST.paragraphs)
-    assert match_pending(other, WATCHLIST, [target], stories=loaded).copies == 1
+    assert match_pending(other, WATCHLIST, [target], tracker=loaded).copies == 1
     # ... and the first connection's own index learns about it on its next pass.
     paper = add(db, "Frontier Post", "releads", "IS-K bomber strikes Kabul ministry", RELED)
     assert match_pending(db, WATCHLIST, [target]).copies == 1
@@ -285,7 +284,7 @@ def test_index_is_rebuilt_from_the_database(db, tmp_path: Path) -> None:
 
     # Articles older than the window are not in the index.
     other.execute("UPDATE articles SET first_seen = '2020-01-01T00:00:00Z'")
-    assert len(Stories.load(other).index) == 0
+    assert len(StoryTracker.load(other).index) == 0
     other.close()
 
 
@@ -316,10 +315,10 @@ def test_database_from_before_stories_is_migrated_and_signed(tmp_path: Path) -> 
     assert row["story_id"] is not None  # a story of its own
     (story,) = db.query("SELECT * FROM stories")
     assert story["first_article_id"] == old and story["copies"] == 1
-    loaded = Stories.load(db)  # computes the missing signature
+    loaded = StoryTracker.load(db)  # computes the missing signature
     assert len(loaded.index) == 1
     add(db, "Security Watch", "repost", REPOST.title, REPOST.paragraphs)
-    assert match_pending(db, WATCHLIST, [], stories=loaded).copies == 1
+    assert match_pending(db, WATCHLIST, [], tracker=loaded).copies == 1
     db.close()
 
 

@@ -7,13 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from alerts.match import match_pending
-from alerts.matcher import Watchlist
-from alerts.targets import Target
-from alerts.watchlist import Entity, WatchlistError, load_watchlist_file
+from alerts.matcher import find_mentions
+from alerts.pending import UnknownEntityError, match_pending, rematch
+from alerts.targets import Target, console_target
+from alerts.watchlist import (
+    DuplicateEntityError,
+    Entity,
+    Watchlist,
+    WatchlistError,
+    alias_key,
+    alias_keys,
+    load_watchlist_file,
+)
 from conftest import newsradar
 from crawler import store
-from scheduler.config import ConfigError, load_config
+from scheduler.checks import acronym_rules, config_warnings
+from scheduler.config import ConfigError, load_config, parse_config
 
 CSV = """id,name,kind,aliases,exclude,tags
 taliban,Taliban,group,Taleban;Islamic Emirate of Afghanistan,,groups
@@ -160,3 +169,108 @@ def test_rematch_backfills_silently_or_alerts_only_new_entities(tmp_path: Path) 
     )
     unknown = newsradar("rematch", "--entity", "nobody", "-c", str(config))
     assert unknown.returncode != 0 and "no entity 'nobody'" in unknown.stderr
+
+
+def test_check_keys_aliases_as_the_matcher_does() -> None:
+    """Spellings the matcher folds together collide in `check` too, and its warning
+    says what the matcher does: both entities get the mention."""
+    config = parse_config(
+        '[[entity]]\nid = "aq"\nname = "al-Qaeda"\n'
+        '[[entity]]\nid = "aq2"\nname = "Base"\naliases = ["al Qaeda"]\n'
+        '[[entity]]\nid = "aq3"\nname = "al-Qaida"\n'
+        '[[entity]]\nid = "aq4"\nname = "Al Qa’ida"\naliases = ["al-Qa\'ida"]\n'
+    )
+    warnings = config_warnings(config, [console_target()])
+    shared = [w for w in warnings if "claimed by both" in w]
+    assert shared == [
+        "alias 'al Qaeda' is claimed by both 'aq' and 'aq2' ('aq' writes it 'al-Qaeda'): "
+        "the matcher reads both as one name and credits every mention of it to both entities",
+        # "al-Qa'ida" is also found without its apostrophe, as "al-Qaida".
+        "alias 'Al Qa’ida' is claimed by both 'aq3' and 'aq4' ('aq3' writes it 'al-Qaida'): "
+        "the matcher reads both as one name and credits every mention of it to both entities",
+        "alias \"al-Qa'ida\" is claimed by both 'aq3' and 'aq4' ('aq3' writes it 'al-Qaida'): "
+        "the matcher reads both as one name and credits every mention of it to both entities",
+    ]
+    mentions = find_mentions("Al-Qaeda said so.", Watchlist.compile(config.entities()))
+    assert sorted(m.entity_id for m in mentions) == ["aq", "aq2"]
+
+
+@pytest.mark.parametrize(
+    ("alias", "keys"),
+    [
+        ("al-Qaeda", ("al qaeda",)),
+        ("AL–QAEDA", ("al qaeda",)),
+        ("  al   Qaeda ", ("al qaeda",)),
+        ("al-Qa'ida", ("al qa'ida", "al qaida")),
+        ("Al Qa’ida", ("al qa'ida", "al qaida")),
+        ("القاعدة", ("القاعده", "للقاعده")),
+        ("Zawāhirī", ("zawahiri",)),
+        ("   ", ()),
+    ],
+)
+def test_alias_keys(alias: str, keys: tuple[str, ...]) -> None:
+    assert alias_keys(alias) == keys
+    assert alias_key(alias) == (keys[0] if keys else "")
+
+
+def test_duplicate_entity_id_is_a_named_error() -> None:
+    with pytest.raises(DuplicateEntityError, match="duplicate entity id 'a'"):
+        Watchlist.compile([Entity("a", "A one"), Entity("a", "A two")])
+    assert issubclass(DuplicateEntityError, WatchlistError)
+
+
+def test_rematch_of_an_unknown_entity_is_a_named_error(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "radar.db")
+    watchlist = Watchlist.compile([Entity("taliban", "Taliban", "group")])
+    with pytest.raises(UnknownEntityError, match="no entity 'nobody'"):
+        rematch(db, watchlist, [], since=store.utcnow(), entity="nobody")
+
+
+def test_context_variants_and_weak_aliases_in_files_and_config(tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(
+        "id,name,kind,aliases,context,variants,weak_aliases\n"
+        "ttp,Tehrik-i-Taliban Pakistan,group,TTP,Waziristan;Peshawar,no,Pakistan Taliban\n"
+        "nrf,National Resistance Front,group,NRF,,,\n"
+    )
+    ttp, nrf = load_watchlist_file(tmp_path / "list.csv")
+    assert ttp.context == ("Waziristan", "Peshawar") and ttp.variants is False
+    assert ttp.weak_aliases == ("Pakistan Taliban",)
+    assert nrf.context == () and nrf.variants is True and nrf.weak_aliases == ()
+    (tmp_path / "list.yml").write_text(
+        "- id: nrf\n  name: National Resistance Front\n  aliases: [NRF]\n"
+        "  context: [Panjshir]\n  variants: false\n  weak_aliases: [Resistance Front]\n"
+    )
+    (entity,) = load_watchlist_file(tmp_path / "list.yml")
+    assert (entity.context, entity.variants, entity.weak_aliases) == (
+        ("Panjshir",),
+        False,
+        ("Resistance Front",),
+    )
+    (tmp_path / "bad.csv").write_text("id,name,variants\nx,X,perhaps\n")
+    with pytest.raises(WatchlistError, match="'variants' must be true or false"):
+        load_watchlist_file(tmp_path / "bad.csv")
+    config = parse_config(
+        '[[entity]]\nid = "ttp"\nname = "Tehrik-i-Taliban Pakistan"\naliases = ["TTP"]\n'
+        'context = ["Waziristan"]\nvariants = false\nweak_aliases = ["Pakistan Taliban"]\n'
+    )
+    (entity,) = config.entities()
+    assert entity.context == ("Waziristan",) and entity.variants is False
+    assert entity.weak_aliases == ("Pakistan Taliban",)
+
+
+def test_check_states_the_rule_of_each_acronym_alias() -> None:
+    config = parse_config(
+        '[[entity]]\nid = "nrf"\nname = "National Resistance Front"\naliases = ["NRF"]\n'
+        'context = ["Panjshir"]\nexclude = ["National Retail Federation", "Kabul"]\n'
+        '[[entity]]\nid = "aq"\nname = "al Qaeda"\naliases = ["AQIS"]\n'
+    )
+    assert acronym_rules(config) == [
+        "acronym 'NRF' (nrf) counts, in capitals, when the article defines it as this "
+        "entity, names this or another entity in full, or has one of its context words "
+        "(Panjshir); never when it defines NRF as something else or holds "
+        "'National Retail Federation', nor as a plural (NRFs)",
+        "acronym 'AQIS' (aq) counts, in capitals, when the article defines it as this "
+        "entity, names this or another entity in full, or has a context word (it has "
+        "none: add `context`); never when it defines AQIS as something else, nor as a "
+        "plural (AQISs)",
+    ]

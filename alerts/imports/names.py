@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from alerts.matcher import ORDINARY_WORDS, weak_alias_usable
+from alerts.keys import weak_alias_usable
+from alerts.lexicon import ORDINARY_WORDS
 from alerts.normalize import normalize_key
 
 # Particles that are no name on their own ("al", "bin"); lowercase inside a name.

@@ -12,6 +12,7 @@ import click
 
 from scheduler.cli import data_cmds, service_cmds, setup_cmds
 from scheduler.cli.errors import TranslatingGroup
+from scheduler.cli.explain import explain
 from scheduler.cli.sources import sources
 from scheduler.cli.watchlist_import import watchlist_import
 
@@ -41,6 +42,7 @@ for command in (
     data_cmds.search,
     data_cmds.stats,
     sources,
+    explain,
 ):
     cli.add_command(command)
 setup_cmds.watchlist.add_command(watchlist_import)

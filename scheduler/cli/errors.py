@@ -34,6 +34,9 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("crawler.middlewares", "FetchRefused"),
     ("alerts.watchlist", "WatchlistError"),
     ("alerts.imports.records", "ListImportError"),
+    ("alerts.pending", "UnknownEntityError"),
+    ("alerts.stories", "StoryIndexError"),
+    ("alerts.targets", "AppriseConfigError"),
     ("alerts.render", "TemplateProblem"),
 )
 

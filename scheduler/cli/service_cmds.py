@@ -119,7 +119,7 @@ def alerts_retry(ctx: click.Context, ids: tuple[int, ...], config_path: Path | N
 )
 def rematch(config_path: Path | None, since: Window, entity_id: str | None, alert: bool) -> None:
     """Run the matcher again over stored articles, after a watchlist change."""
-    from alerts.match import rematch as rematch_articles
+    from alerts.pending import rematch as rematch_articles
     from crawler import store
     from scheduler.runtime import compile_watchlist, open_database, targets_of
 

@@ -42,7 +42,7 @@ def check(config_path: Path | None, strict: bool) -> None:
     Also warns about entities no alert target hears about, aliases two entities
     claim, and aliases too short to be useful.
     """
-    from scheduler.checks import config_warnings
+    from scheduler.checks import acronym_rules, config_warnings
     from scheduler.runtime import targets_of
 
     config = load_config(config_path)
@@ -50,6 +50,8 @@ def check(config_path: Path | None, strict: bool) -> None:
     warnings = config_warnings(config, targets)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+    for rule in acronym_rules(config):
+        click.echo(rule)
     where = config.path or "built-in configuration"
     alerting = (
         f"{len(targets)} alert targets"

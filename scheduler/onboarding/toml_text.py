@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scheduler.config import default_config_text
+from scheduler.config import EntityConfig, default_config_text
 
 
 def value(item: Any) -> str:
@@ -49,7 +49,7 @@ def builtin_entities() -> list[dict[str, Any]]:
 
 def entity_tables(entities: Sequence[Mapping[str, Any]]) -> str:
     """``[[entity]]`` tables for these entities, separated by blank lines."""
-    keys = ("id", "name", "kind", "aliases", "exclude", "tags")
+    keys = tuple(EntityConfig.model_fields)  # every key an [[entity]] table may hold
     return "\n".join(
         table("[[entity]]", {key: entity.get(key) for key in keys}) for entity in entities
     )

@@ -10,16 +10,16 @@ its copies do not, unless they bring an entity the story had not mentioned yet:
 then one alert, for that entity. `rematch` is the same code over older articles,
 after a watchlist change.
 
-The story index lives in a `Stories` object: a service holds one for its
-lifetime (`Stories.load(db)` at start-up); otherwise `match_pending` keeps one
-per database connection, built the first time it is needed.
+The story index lives in a `StoryTracker` the caller holds: a service loads one
+at start-up (`StoryTracker.load(db)`) and passes it to every call; a caller that
+passes none gets one loaded for that call only. Nothing is kept between calls
+at module level.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,8 +28,9 @@ from typing import Any
 import sqlite_utils
 
 from alerts import stories as grouping
-from alerts.matcher import Mention, Watchlist, find_mentions
+from alerts.matcher import Mention, find_mentions
 from alerts.targets import Target
+from alerts.watchlist import Watchlist
 from crawler import store
 
 log = logging.getLogger("newsradar.match")
@@ -60,11 +61,15 @@ def _posix(moment: str) -> float:
     return datetime.fromisoformat(moment).timestamp()
 
 
-class Stories:
+class UnknownEntityError(Exception):
+    """An entity id that is not in the watchlist."""
+
+
+class StoryTracker:
     """The story index of one database: the signatures of the articles first seen
     in the last ``window``, in a StoryIndex, kept up to date as articles are grouped.
 
-    ``Stories.load(db)`` rebuilds it from the signatures stored in the database
+    ``StoryTracker.load(db)`` rebuilds it from the signatures stored in the database
     (computing those missing: a database from before stories, or another kind of
     signature). The object holds no connection: pass the database to each call.
     """
@@ -75,7 +80,7 @@ class Stories:
         self._last_id = 0  # the newest article id read from the database
 
     @classmethod
-    def load(cls, db: sqlite_utils.Database, window: timedelta = grouping.WINDOW) -> Stories:
+    def load(cls, db: sqlite_utils.Database, window: timedelta = grouping.WINDOW) -> StoryTracker:
         """Rebuild the index from the database."""
         started = time.perf_counter()
         stories = cls(window)
@@ -96,14 +101,6 @@ class Stories:
             time.perf_counter() - started,
             f" ({signed} signatures computed)" if signed else "",
         )
-        return stories
-
-    @classmethod
-    def of(cls, db: sqlite_utils.Database) -> Stories:
-        """The index kept for this database connection, loaded the first time."""
-        stories = _PER_CONNECTION.get(db)
-        if stories is None:
-            stories = _PER_CONNECTION[db] = cls.load(db)
         return stories
 
     def refresh(self, db: sqlite_utils.Database) -> None:
@@ -148,11 +145,6 @@ class Stories:
             self.index.remove(article_id)
         self._last_id = max(self._last_id, article_id)
         return Assignment(story, best if joined else None)
-
-
-_PER_CONNECTION: weakref.WeakKeyDictionary[sqlite_utils.Database, Stories] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def article_text(title: str | None, text: str | None) -> str:
@@ -219,22 +211,23 @@ def match_pending(
     watchlist: Watchlist,
     targets: Sequence[Target],
     *,
-    stories: Stories | None = None,
+    tracker: StoryTracker | None = None,
     group: bool = True,
 ) -> MatchReport:
     """Put every article not matched yet in its story, match it and queue its alerts;
-    return the counts. ``stories``: the index the caller holds (default: the one kept
-    for this connection); ``group=False`` matches without grouping copies."""
+    return the counts. ``tracker``: the story index the caller holds (default: one
+    loaded for this call); ``group=False`` matches without grouping copies."""
     articles = matched = mentions_total = alerts_total = copies = 0
+    held: StoryTracker | None = None
     if group:
-        stories = stories if stories is not None else Stories.of(db)
-        stories.refresh(db)
+        held = tracker if tracker is not None else StoryTracker.load(db)
+        held.refresh(db)
     while batch := store.unmatched_articles(db):
         for article in batch:
             articles += 1
             story = None
-            if group and stories is not None:  # (set above whenever grouping)
-                assignment = stories.assign(db, article)
+            if held is not None:
+                assignment = held.assign(db, article)
                 story = assignment.story
                 if assignment.copy_of is not None:
                     copies += 1
@@ -269,15 +262,18 @@ def rematch(
     entity: str | None = None,
     alert: bool = False,
     progress: Callable[[int], None] = lambda _: None,
+    tracker: StoryTracker | None = None,
 ) -> MatchReport:
     """Run the matcher again over articles first seen since ``since`` (one
     entity's mentions only, with ``entity``). New mentions are recorded; with
     ``alert``, alerts are queued for entities an article's story had not
     mentioned before (so a new entity in 30 copies of one story alerts once),
     otherwise it is a silent backfill. ``progress`` is called with the number of
-    articles done after each one."""
+    articles done after each one. Articles outside any story are put in one
+    through ``tracker`` (default: one loaded the first time it is needed).
+    Raises UnknownEntityError for an ``entity`` not in the watchlist."""
     if entity is not None and entity not in watchlist.entities:
-        raise KeyError(entity)
+        raise UnknownEntityError(f"no entity {entity!r} in the watchlist")
     articles = matched = mentions_total = alerts_total = 0
     last_id = 0
     while batch := store.articles_since(db, since, after_id=last_id):
@@ -286,7 +282,9 @@ def rematch(
             articles += 1
             story = article.get("story_id")
             if story is None and article.get("first_seen"):
-                story = Stories.of(db).assign(db, article).story
+                if tracker is None:
+                    tracker = StoryTracker.load(db)
+                story = tracker.assign(db, article).story
             mentions, queued = _match_article(
                 db, article, watchlist, targets, only=entity, alert=alert, story=story
             )
