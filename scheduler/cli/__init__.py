@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import data_cmds, service_cmds, setup_cmds
+from scheduler.cli import data_cmds, service_cmds, setup_cmds, web_cmds
 from scheduler.cli.errors import TranslatingGroup
 from scheduler.cli.sources import sources
 
@@ -40,6 +40,7 @@ for command in (
     data_cmds.search,
     data_cmds.stats,
     sources,
+    web_cmds.web,
 ):
     cli.add_command(command)
 
