@@ -111,11 +111,11 @@ class RequireLogin:
 async def login(request: Request) -> Response:
     """GET: the login form; POST: check the password (rate-limited per client)."""
     console = request.app.state.console
+    form = await csrf.checked_form(request, writes=False) if request.method == "POST" else None
     if not console.web.password_hash:
         return RedirectResponse("/", status_code=303)
-    if request.method == "GET":
+    if form is None:
         return page(request, "login.html", next=safe_path(request.query_params.get("next")))
-    form = await csrf.checked_form(request, writes=False)
     limiter: LoginLimiter = request.app.state.limiter
     client = request.client.host if request.client else "unknown"
     target = safe_path(str(form.get("next") or ""))

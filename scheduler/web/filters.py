@@ -73,6 +73,8 @@ def parse_query(params: QueryParams, config: Config) -> Query:
         except ValueError:
             problem = "source: not a source id"
     reviewed = {"yes": True, "no": False}.get(values["reviewed"])
+    if params.get("per_page"):
+        values["per_page"] = params["per_page"]
     return Query(
         where=store.InboxFilter(
             entity_ids=entity_ids,
