@@ -58,9 +58,10 @@ def inbox(
     params: list[Any] = []
     if where.entity_ids:
         marks = ",".join("?" * len(where.entity_ids))
+        # Driven from the entity's mentions (idx_mentions_entity_article): a rare
+        # entity's stories are found without walking every article.
         clauses.append(
-            "EXISTS (SELECT 1 FROM mentions WHERE mentions.article_id = articles.id "
-            f"AND mentions.entity_id IN ({marks}))"
+            f"articles.id IN (SELECT article_id FROM mentions WHERE entity_id IN ({marks}))"
         )
         params += list(where.entity_ids)
     if where.source_id is not None:
