@@ -80,10 +80,16 @@ def highlighted(snippet: str, matched: str | None) -> tuple[str, str, str]:
 
 
 def with_pieces(stories: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Inbox rows with each mention's snippet split for highlighting (``pieces``)."""
+    """Inbox rows for display: each entity's mentions in one sentence shown once, the
+    snippet split for highlighting (``pieces``)."""
     for story in stories:
+        shown: dict[tuple[str, str], dict[str, Any]] = {}
         for mention in story["mentions"]:
-            mention["pieces"] = highlighted(mention["snippet"], mention["matched_text"])
+            key = (mention["entity_id"], mention["snippet"])
+            if key not in shown:
+                mention["pieces"] = highlighted(mention["snippet"], mention["matched_text"])
+                shown[key] = mention
+        story["mentions"] = list(shown.values())
     return stories
 
 
