@@ -64,3 +64,18 @@ def test_run_web_serves_the_console_and_reloads_in_process(
     time.sleep(0.2)
     with pytest.raises(httpx.TransportError):
         httpx.get(base + "/", timeout=2)  # the console stopped with the service
+
+
+def test_run_web_on_a_port_in_use_says_so_and_exits(tmp_path: Path) -> None:
+    from conftest import newsradar
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "newsradar.toml"
+        config.write_text(f'database = "radar.db"\n[web]\nport = {port}\n', encoding="utf-8")
+        result = newsradar("run", "--web", "-c", str(config), timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert f"cannot serve the console on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

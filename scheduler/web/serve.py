@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import uvicorn
 
 from scheduler.config import Config
-from scheduler.web.app import check_bind, create_app
+from scheduler.web.app import WebError, check_bind, create_app
 
 log = logging.getLogger("newsradar.web")
 
@@ -41,12 +42,27 @@ class RunningConsole:
             await asyncio.wait_for(self.task, timeout=10)
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The console's listening socket, bound before the server starts: a port in use is
+    a WebError naming it (uvicorn itself would exit the whole process)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+    except OSError as err:
+        sock.close()
+        raise WebError(f"cannot serve the console on {host}:{port}: {err.strerror}") from err
+    return sock
+
+
 async def start_console(
     config: Config, config_option: Path | None, reload_service: Callable[[], None]
 ) -> RunningConsole:
     """Start serving the console on ``[web] host`` and ``port``; WebError without the
-    authentication a non-loopback address needs."""
+    authentication a non-loopback address needs, or when the port is taken."""
     check_bind(config.web.host, config.web)
+    listening = _listen(config.web.host, config.web.port)
     app = create_app(config_option, reload_service=reload_service)
     server = _EmbeddedServer(
         uvicorn.Config(
@@ -59,6 +75,6 @@ async def start_console(
             lifespan="off",
         )
     )
-    task = asyncio.create_task(server.serve(), name="web console")
+    task = asyncio.create_task(server.serve(sockets=[listening]), name="web console")
     log.info("console on http://%s:%d/", config.web.host, config.web.port)
     return RunningConsole(server, task)
