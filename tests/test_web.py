@@ -20,7 +20,8 @@ from scheduler.config import load_config
 from scheduler.runtime import compile_watchlist, targets_of
 from scheduler.web import auth
 from scheduler.web.app import WebError, check_bind, create_app, is_loopback
-from scheduler.web.corrections import exclude_phrase
+from scheduler.web.corrections import Proposal, exclude_phrase, plan, still_found
+from scheduler.web.edits import EditError
 
 CONFIG = """\
 # The analysts' config: this comment must survive every edit the console makes.
@@ -486,3 +487,25 @@ def test_the_api_pages_through_stories_with_the_same_filters(client: TestClient)
     story = client.get("/api/stories?entity=al-qaeda").json()["stories"][0]
     assert story["title"] == "Monitors on al Qaeda" and story["mentions"][0]["rule"] == "exact"
     assert client.get("/api/stories?since=soon").status_code == 400
+
+
+def test_a_change_to_a_yaml_watchlist_and_a_file_changed_meanwhile(tmp_path: Path) -> None:
+    (tmp_path / "entities.yaml").write_text(
+        "- id: west\n  name: West\n  tags: [geo]\n", encoding="utf-8"
+    )
+    path = tmp_path / "newsradar.toml"
+    path.write_text(CONFIG.replace("database", 'watchlist = "entities.yaml"\ndatabase', 1))
+    config = load_config(path)
+    edit = plan(config, Proposal("west", "exclude", "West Bank"))
+    assert edit.path.name == "entities.yaml" and "+  - West Bank" in edit.diff
+    assert not still_found(
+        edit,
+        {"entity_id": "west", "start_offset": 0, "article_text": "West Bank talks"},
+    )
+    edit.apply()
+    assert load_config(path).entities()[-1].exclude == ("West Bank",)
+    stale = plan(load_config(path), Proposal("taliban", "exclude", "Taliban Road"))
+    path.write_text(path.read_text() + "\n# edited by hand meanwhile\n")
+    with pytest.raises(EditError, match="changed since this change was proposed"):
+        stale.apply()
+    assert "Taliban Road" not in path.read_text()
