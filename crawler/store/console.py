@@ -236,6 +236,21 @@ def mention_marks(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
+def mention_mark(db: sqlite_utils.Database, mark_id: int) -> dict[str, Any]:
+    """One mark, as mention_marks gives it; NoSuchRow when there is none."""
+    rows = list(
+        db.query(
+            "SELECT mention_marks.*, articles.title, articles.url FROM mention_marks "
+            "JOIN articles ON articles.id = mention_marks.article_id "
+            "WHERE mention_marks.id = ?",
+            [mark_id],
+        )
+    )
+    if not rows:
+        raise NoSuchRow(f"no mark {mark_id}")
+    return rows[0]
+
+
 def mark_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Per entity: mentions marked wrong, how many of those had a change applied."""
     return list(

@@ -62,7 +62,6 @@ async def show(request: Request) -> Response:
         "story.html",
         story=row,
         segments=_segments(text, row["mentions"]),
-        entities={e.id: e for e in console.config.entities()},
     )
 
 
@@ -85,10 +84,10 @@ async def mark_wrong(request: Request) -> Response:
 
 def _mark(console: Console, mark_id: int) -> dict[str, Any]:
     """A mark with its article's text (``article_text``), as propose() reads a mention."""
-    found = [m for m in store.mention_marks(console.db) if m["id"] == mark_id]
-    if not found:
-        raise HTTPException(404, f"no mark {mark_id}")
-    mark = found[0]
+    try:
+        mark = store.mention_mark(console.db, mark_id)
+    except store.NoSuchRow as err:
+        raise HTTPException(404, str(err)) from err
     row = _story_or_404(console, mark["article_id"])
     mark["article_text"] = article_text(row["title"], row["text"])
     mark["pieces"] = highlighted(mark["snippet"], mark["matched_text"])
