@@ -153,6 +153,17 @@ def shot(driver: object, name: str) -> None:
     driver.set_window_size(1280, 1000)
 
 
+def navigate(driver: object, element: object) -> None:
+    """Click ``element`` and wait for the page it leads to."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+
+
 def write_config(path: Path, source_url: str, web: str = "") -> Path:
     path.write_text(
         f'# Written by the browser test.\ndatabase = "radar.db"\n{web}\n'
@@ -186,17 +197,19 @@ def test_an_analyst_triages_corrects_and_adds_a_source_in_a_browser(
             assert [e.get_attribute("src") for e in scripts] == [base + "/static/console.js"]
             assert '&lt;img src=x onerror="document.title=1"&gt;' in driver.page_source
             Select(driver.find_element(By.NAME, "entity")).select_by_value("al-qaeda")
-            driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]"))
             titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "article.story h2")]
             assert titles == ["Monitors say al-Qaida keeps a presence in the east"]
             driver.get(base + "/")
             shot(driver, "inbox")
 
             # Open the false positive and mark its mention wrong.
-            driver.find_element(By.LINK_TEXT, "Floods close the market on Taliban Road").click()
+            navigate(
+                driver, driver.find_element(By.LINK_TEXT, "Floods close the market on Taliban Road")
+            )
             assert driver.find_element(By.CSS_SELECTOR, ".text mark").text == "Taliban"
             shot(driver, "story")
-            driver.find_element(By.CSS_SELECTOR, "button.wrong").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "button.wrong"))
             assert "Correct a match" in driver.find_element(By.TAG_NAME, "h1").text
             section = driver.find_element(By.ID, "proposal-exclude")
             assert "exclude 'Taliban Road'" in section.text
@@ -204,23 +217,23 @@ def test_an_analyst_triages_corrects_and_adds_a_source_in_a_browser(
             assert "this text no longer matches" in section.text
             shot(driver, "correct")
             section.find_element(By.NAME, "confirm").click()
-            section.find_element(By.CSS_SELECTOR, "button.apply").click()
+            navigate(driver, section.find_element(By.CSS_SELECTOR, "button.apply"))
             assert "Applied to newsradar.toml" in driver.page_source
             assert load_config(config).entity[0].exclude == ["Taliban Road"]
             assert "# the group, not the road" in config.read_text()
-            driver.find_element(By.CSS_SELECTOR, "form[action='/rematch'] button").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/rematch'] button"))
             assert "Rematched" in driver.page_source
 
             # The same text no longer matches.
             driver.get(base + "/watchlist")
             box = driver.find_element(By.NAME, "text")
             box.send_keys("Heavy rain flooded the market on Taliban Road in the west.")
-            driver.find_element(By.CSS_SELECTOR, "#explain button").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#explain button"))
             assert "No mention: this text would not match." in driver.page_source
             box = driver.find_element(By.NAME, "text")
             box.clear()
             box.send_keys("Taliban envoys arrived in Doha.")
-            driver.find_element(By.CSS_SELECTOR, "#explain button").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#explain button"))
             found = driver.find_element(By.CSS_SELECTOR, "table.found").text
             assert "taliban" in found and "exact" in found
             driver.find_element(By.NAME, "id").send_keys("is")
@@ -242,18 +255,20 @@ def test_an_analyst_triages_corrects_and_adds_a_source_in_a_browser(
             driver.find_element(By.CSS_SELECTOR, "#discover input[name=url]").send_keys(
                 other.base_url + "/"
             )
-            driver.find_element(By.CSS_SELECTOR, "#discover button").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#discover button"))
             candidates = driver.find_element(By.CSS_SELECTOR, "ol.candidates").text
             assert "feed" in candidates and other.base_url in candidates
             name = driver.find_element(By.CSS_SELECTOR, "#add-source input[name=name]")
             name.clear()
             name.send_keys("Frontier Post")
-            driver.find_element(By.CSS_SELECTOR, "#add-source button").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#add-source button"))
             assert "Added Frontier Post" in driver.page_source
             assert [s.name for s in load_config(config).source] == ["Kabul Ledger", "Frontier Post"]
 
             # Pause the first source: the next run skips it.
-            driver.find_element(By.XPATH, "//tr[td/strong='Kabul Ledger']//button").click()
+            navigate(
+                driver, driver.find_element(By.XPATH, "//tr[td/strong='Kabul Ledger']//button")
+            )
             assert "Paused" in driver.page_source
             shot(driver, "sources")
 
@@ -261,7 +276,9 @@ def test_an_analyst_triages_corrects_and_adds_a_source_in_a_browser(
             driver.execute_script(
                 "document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())"
             )
-            driver.find_element(By.XPATH, "//tr[td/strong='Frontier Post']//button").click()
+            navigate(
+                driver, driver.find_element(By.XPATH, "//tr[td/strong='Frontier Post']//button")
+            )
             assert "Refused" in driver.find_element(By.TAG_NAME, "h1").text
             cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
             forged = httpx.post(
@@ -294,10 +311,10 @@ def test_a_console_with_a_password_asks_for_it_in_the_browser(
             assert driver.current_url == base + "/login?next=%2Fsources"
             shot(driver, "login")
             driver.find_element(By.NAME, "password").send_keys("wrong")
-            driver.find_element(By.CSS_SELECTOR, "#login button").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#login button"))
             assert "Wrong password." in driver.page_source
             driver.find_element(By.NAME, "password").send_keys("open sesame")
-            driver.find_element(By.CSS_SELECTOR, "#login button").click()
+            navigate(driver, driver.find_element(By.CSS_SELECTOR, "#login button"))
             assert driver.current_url == base + "/sources"
             assert "Kabul Ledger" in driver.page_source
             session = next(c for c in driver.get_cookies() if c["name"] == "newsradar_session")
