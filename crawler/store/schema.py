@@ -9,7 +9,9 @@ new migration appended to the list below. Never edit or rename a migration that 
 shipped: databases record them by name.
 
 Column order matters for that comparison: a migration's ``ALTER TABLE ... ADD COLUMN``
-appends, so CURRENT lists added columns last, in the order they were added.
+appends, so CURRENT lists added columns last, in the order they were added. Keep
+commas out of a comment that follows a column: SQLite's ``DROP COLUMN`` of the column
+after it cuts the stored SQL at that comma.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ CREATE TABLE sources (
     resolved_url TEXT,
     last_status TEXT,                                  -- the last poll's outcome, in words
     next_poll TEXT,
-    operator_alerted TEXT,                             -- failing / silent, as operators were told
-    paused TEXT                                        -- when polling was paused; NULL: polled
+    operator_alerted TEXT,                             -- failing / silent: what operators were told
+    -- When polling was paused in the console; NULL: polled.
+    paused TEXT
 );
 
 -- One row per poll of a source.
