@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -97,7 +98,7 @@ def fill(db_path: Path, articles: int, matched_share: float, seed: int = 7) -> i
     return matched
 
 
-def timed(call, repeat: int) -> tuple[float, float]:
+def timed(call: Callable[[], None], repeat: int) -> tuple[float, float]:
     """Median and p95 of ``repeat`` calls, in milliseconds (after two warm-up calls)."""
     call()
     call()
@@ -125,7 +126,7 @@ def main() -> None:
     from starlette.testclient import TestClient
 
     from scheduler.web.app import create_app
-    from scheduler.web.filters import parse_query
+    from scheduler.web.filters import Query, parse_query
 
     with tempfile.TemporaryDirectory(prefix="newsradar-console-bench-") as tmp:
         db_path = args.db.resolve() if args.db else Path(tmp) / "radar.db"
@@ -154,10 +155,10 @@ def main() -> None:
             ):
                 parsed = parse_query(QueryParams(query), console.config)
 
-                def floor(parsed=parsed) -> None:
+                def floor(parsed: Query = parsed) -> None:
                     store.inbox(floor_db, parsed.where, limit=parsed.per_page + 1)
 
-                def page(query=query) -> None:
+                def page(query: str = query) -> None:
                     answer = client.get(f"/?{query}")
                     assert answer.status_code == 200
 

@@ -212,11 +212,11 @@ def plot(stats: DailyMentions, path: Path) -> tuple[date, date]:
     try:
         for entity in stats.entities[:MAX_PLOTTED]:
             values = [stats.counts[entity].get(day, 0) for day in days]
-            axes.plot(days, values, marker=marker, markersize=4, label=entity)
+            axes.plot(days, values, marker=marker, markersize=4, label=entity)  # type: ignore[arg-type]
         axes.set_title(f"Mentions per entity per day since {days[0].isoformat()} (UTC)")
         axes.set_ylabel("mentions")
         axes.set_ylim(bottom=0)
-        axes.set_xlim(first, last)
+        axes.set_xlim(mdates.date2num(first), mdates.date2num(last))
         axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=12))
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         axes.grid(alpha=0.3)

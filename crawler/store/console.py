@@ -214,6 +214,7 @@ def mark_wrong(db: sqlite_utils.Database, mention: dict[str, Any], change: str |
             change,
         ],
     )
+    assert cursor.lastrowid is not None  # an INSERT's row id
     return cursor.lastrowid
 
 

@@ -188,6 +188,7 @@ def create_app(
         *api.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    handlers: dict[Any, Callable[..., Any]] = {404: auth.not_found, 403: auth.forbidden}
     app = Starlette(
         routes=routes,
         middleware=[
@@ -202,7 +203,7 @@ def create_app(
             ),
             Middleware(auth.RequireLogin),
         ],
-        exception_handlers={404: auth.not_found, 403: auth.forbidden},
+        exception_handlers=handlers,
     )
     app.state.console = console
     app.state.limiter = auth.LoginLimiter()

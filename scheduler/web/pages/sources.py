@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import tomlkit
 from starlette.requests import Request
@@ -33,7 +34,7 @@ def _health(console: Console) -> list[dict]:
     return health
 
 
-async def sources(request: Request, **extra: object) -> Response:
+async def sources(request: Request, **extra: Any) -> Response:
     """The sources page (and, from ``discover``, its preview)."""
     return page(request, "sources.html", sources=_health(console_of(request)), **extra)
 
