@@ -348,6 +348,26 @@ class DeliveryConfig(_Strict):
     timeout: Duration = timedelta(seconds=60)
 
 
+class WebConfig(_Strict):
+    """``[web]``: the console (`newsradar web`, `newsradar run --web`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8450, ge=1, le=65535)
+    # An argon2 hash from `newsradar web hash-password`: pages need a login.
+    password_hash: str | None = None
+    # A token for the JSON API and the Atom feed (?token= or "Authorization: Bearer").
+    token: str | None = Field(default=None, min_length=16)
+    # Show everything, change nothing (a shared screen).
+    read_only: bool = False
+
+    @field_validator("password_hash")
+    @classmethod
+    def _argon2(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("$argon2"):
+            raise ValueError("not an argon2 hash: make one with `newsradar web hash-password`")
+        return value
+
+
 class Config(_Strict):
     """The whole configuration file."""
 
@@ -360,6 +380,7 @@ class Config(_Strict):
     operator_alert_after: int = Field(default=5, ge=1)
     crawl: CrawlConfig = CrawlConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    web: WebConfig = WebConfig()
     source: list[SourceConfig] = []
     entity: list[EntityConfig] = []
     alert: list[AlertConfig] = []

@@ -23,6 +23,7 @@ from crawler import store
 # cannot collide with the article's own text; replaced before printing.
 HIT_START, HIT_END = "\x02", "\x03"
 MAX_PLOTTED = 10  # entities drawn on a chart; more would be unreadable
+MARKED_DAYS = 62  # up to this many days, each day's value is also drawn as a dot
 
 
 class ExploreError(Exception):
@@ -177,9 +178,12 @@ def stats_as_json(stats: DailyMentions) -> str:
     )
 
 
-def plot(stats: DailyMentions, path: Path) -> None:
+def plot(stats: DailyMentions, path: Path) -> tuple[date, date]:
     """Draw mentions per day, one line per entity (the MAX_PLOTTED most mentioned),
-    to the image file ``path`` (PNG, SVG or PDF, by its extension)."""
+    to the image file ``path`` (PNG, SVG or PDF, by its extension). The axis spans the
+    whole window, days without mentions drawn as zero, so a single day of data is a
+    spike on its own date, not a lone dot on an axis matplotlib stretched over years.
+    Returns the first and last day the axis spans."""
     try:
         import matplotlib
     except ImportError as err:
@@ -193,18 +197,28 @@ def plot(stats: DailyMentions, path: Path) -> None:
 
     if not stats.entities:
         raise ExploreError(f"no mentions since {stats.days[0].isoformat()}: nothing to plot")
-    # From the first day with a mention: a new installation's chart is not a flat
-    # line of empty weeks.
-    days = stats.days[stats.days.index(stats.active_days[0]) :]
+    days = stats.days
+    # A window of one day still gets an axis a day wide on each side, not years.
+    first, last = (
+        (days[0], days[-1])
+        if len(days) > 1
+        else (
+            days[0] - timedelta(days=1),
+            days[0] + timedelta(days=1),
+        )
+    )
+    marker = "o" if len(days) <= MARKED_DAYS else None  # dots only where they can be told apart
     figure, axes = plt.subplots(figsize=(10, 5), dpi=110)
     try:
         for entity in stats.entities[:MAX_PLOTTED]:
             values = [stats.counts[entity].get(day, 0) for day in days]
             # matplotlib plots dates through its unit converters; its stubs allow only numbers.
-            axes.plot(days, values, marker="o", markersize=4, label=entity)  # type: ignore[arg-type]
+            axes.plot(days, values, marker=marker, markersize=4, label=entity)  # type: ignore[arg-type]
         axes.set_title(f"Mentions per entity per day since {days[0].isoformat()} (UTC)")
         axes.set_ylabel("mentions")
         axes.set_ylim(bottom=0)
+        axes.set_xlim(mdates.date2num(first), mdates.date2num(last))
+        axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=12))
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         axes.grid(alpha=0.3)
         axes.legend(loc="upper left", fontsize="small")
@@ -216,3 +230,4 @@ def plot(stats: DailyMentions, path: Path) -> None:
             raise ExploreError(f"cannot write {path}: {err}") from err
     finally:
         plt.close(figure)
+    return first, last

@@ -122,6 +122,8 @@ class Service:
         source = next((s for s in self.config.source if s.url == source_url), None)
         if source is None or self._stopping:  # removed by a reload, or shutting down
             return None
+        if store.is_paused(self.db, source_url):  # paused in the console
+            return None
         task = asyncio.create_task(self._poll(source), name=f"poll {source.name}")
         self._polls.add(task)
         task.add_done_callback(self._polls.discard)
@@ -260,7 +262,8 @@ class Service:
 
     async def run_once(self) -> CycleReport:
         """Crawl every source concurrently, then match and deliver."""
-        crawls = await asyncio.gather(*(self.crawler.crawl(s) for s in self.config.source))
+        polled = [s for s in self.config.source if not store.is_paused(self.db, s.url)]
+        crawls = await asyncio.gather(*(self.crawler.crawl(s) for s in polled))
         matched, dispatched = await self.process()
         return CycleReport(list(crawls), matched, dispatched)
 
@@ -432,9 +435,10 @@ def run_service(
     once: bool,
     verbose: bool = False,
     config_option: Path | None = None,
+    web: bool = False,
 ) -> CycleReport | None:
     """Run the service in this process until SIGTERM/SIGINT (or one cycle with
-    ``once``); SIGHUP re-reads the config file."""
+    ``once``); SIGHUP re-reads the config file. ``web``: serve the console too."""
     from scheduler.crawl import run_in_reactor
 
     async def main() -> CycleReport | None:
@@ -447,7 +451,16 @@ def run_service(
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop.set)
             loop.add_signal_handler(signal.SIGHUP, reload.set)
-            await service.run_forever(stop, reload)
+            console = None
+            if web:
+                from scheduler.web.serve import start_console
+
+                console = await start_console(config, config_option, reload.set)
+            try:
+                await service.run_forever(stop, reload)
+            finally:
+                if console is not None:
+                    await console.stop()
             return None
         finally:
             service.close()

@@ -247,6 +247,18 @@ def test_stats_plot_writes_a_png(db_path: Path, tmp_path: Path) -> None:
     assert chart.stat().st_size > 10_000  # a drawn chart, not an empty canvas
 
 
+def test_stats_plot_of_one_day_spans_the_window_with_zero_days(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) is not installed")
+    days = [NOW.date() - timedelta(days=n) for n in range(30, -1, -1)]
+    one_day = explore.DailyMentions(days, ["al-qaeda"], {"al-qaeda": {NOW.date(): 4}})
+    chart = tmp_path / "one-day.png"
+    assert explore.plot(one_day, chart) == (days[0], days[-1])  # the window, not years
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    today = explore.DailyMentions([NOW.date()], ["al-qaeda"], {"al-qaeda": {NOW.date(): 2}})
+    first, last = explore.plot(today, tmp_path / "today.png")
+    assert (last - first).days == 2  # a day on each side
+
+
 def test_stats_plot_without_matplotlib_says_how_to_get_it(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -59,6 +59,21 @@ def schema_of(db: sqlite_utils.Database) -> dict[str, Any]:
     return objects
 
 
+def without_later_additions(
+    after: dict[str, list[tuple]], before: dict[str, list[tuple]]
+) -> dict[str, list[tuple]]:
+    """``after`` without what migrations newer than ``before`` added, once checked to be
+    empty: their new tables (no rows) and the columns they appended (NULL in old rows)."""
+    for table in set(after) - set(before):
+        assert after[table] == [], f"{table}: a table a migration added holds rows"
+    trimmed = {}
+    for table, rows in before.items():
+        width = len(rows[0]) if rows else 0
+        assert all(all(value is None for value in row[width:]) for row in after[table]), table
+        trimmed[table] = sorted((row[:width] for row in after[table]), key=repr)
+    return trimmed
+
+
 def current_schema(tmp_path: Path) -> dict[str, Any]:
     db = store.open_db(tmp_path / "current.db")
     try:
@@ -216,7 +231,7 @@ def test_a_database_from_the_previous_release_upgrades_in_place_losing_nothing(
     assert applied(db) == schema.NAMES
     after = rows_of(db)
     assert after.pop(schema.MIGRATIONS.migrations_table)
-    assert after == before
+    assert without_later_additions(after, before) == before
     assert all(before[table] for table in before), "every table of the fixture has rows"
     db.execute("INSERT INTO articles_fts(articles_fts) VALUES('integrity-check')")
     hits = store.search_articles(db, "doha")

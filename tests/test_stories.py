@@ -297,6 +297,11 @@ def test_database_from_before_stories_is_migrated_and_signed(tmp_path: Path) -> 
     # Back to schema 5, as a database written before stories existed.
     conn = sqlite3.connect(path)
     for statement in (
+        # What the console's migration (m007_console) added, newest first.
+        "DROP TABLE mention_marks",
+        "DROP TABLE reviews",
+        "DROP INDEX idx_mentions_entity_article",
+        "ALTER TABLE sources DROP COLUMN paused",
         "DROP TABLE article_signatures",
         "DROP INDEX idx_articles_story",
         "ALTER TABLE articles DROP COLUMN story_similarity",

@@ -11,6 +11,7 @@ the modules hold one domain each:
 - sources, articles, stories, matches (mentions), outbox (alerts), service: reads
   and writes of one domain each
 - reports: read-only queries for people (recent stories, status, search, stats)
+- console: what the web console reads and writes (inbox, reviews, marks, pauses)
 """
 
 from crawler.store.articles import (
@@ -21,6 +22,22 @@ from crawler.store.articles import (
     drop_old_text,
     store_article,
     unmatched_articles,
+)
+from crawler.store.console import (
+    InboxFilter,
+    article_languages,
+    entity_forms,
+    inbox,
+    is_paused,
+    mark_applied,
+    mark_counts,
+    mark_wrong,
+    mention_at,
+    mention_mark,
+    mention_marks,
+    set_paused,
+    set_reviewed,
+    story,
 )
 from crawler.store.db import (
     BUSY_TIMEOUT_MS,
@@ -94,6 +111,7 @@ __all__ = [
     "CorruptDatabase",
     "DatabaseLocked",
     "DatabaseTooNew",
+    "InboxFilter",
     "InvalidArticle",
     "NoSuchRow",
     "NotNewsradarDatabase",
@@ -102,6 +120,7 @@ __all__ = [
     "alert_counts",
     "article_entities",
     "article_gaps",
+    "article_languages",
     "article_mentions",
     "article_states",
     "articles_since",
@@ -112,16 +131,25 @@ __all__ = [
     "count_articles_since",
     "drop_old_text",
     "due_alerts",
+    "entity_forms",
     "failed_alerts",
     "finish_run",
     "fts_query",
     "get_validators",
     "heartbeat",
+    "inbox",
+    "is_paused",
     "isotime",
     "last_article_at",
+    "mark_applied",
     "mark_attempt_failed",
+    "mark_counts",
     "mark_sent",
+    "mark_wrong",
     "matched_before",
+    "mention_at",
+    "mention_mark",
+    "mention_marks",
     "mentions_per_day",
     "migrate",
     "open_db",
@@ -141,12 +169,15 @@ __all__ = [
     "set_last_status",
     "set_next_poll",
     "set_operator_alerted",
+    "set_paused",
+    "set_reviewed",
     "source_health",
     "source_row",
     "source_validators",
     "start_run",
     "status_figures",
     "store_article",
+    "story",
     "story_copies",
     "story_entities",
     "story_signatures",

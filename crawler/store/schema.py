@@ -9,7 +9,9 @@ new migration appended to the list below. Never edit or rename a migration that 
 shipped: databases record them by name.
 
 Column order matters for that comparison: a migration's ``ALTER TABLE ... ADD COLUMN``
-appends, so CURRENT lists added columns last, in the order they were added.
+appends, so CURRENT lists added columns last, in the order they were added. Keep
+commas out of a comment that follows a column: SQLite's ``DROP COLUMN`` of the column
+after it cuts the stored SQL at that comma.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ CREATE TABLE sources (
     resolved_url TEXT,
     last_status TEXT,                                  -- the last poll's outcome, in words
     next_poll TEXT,
-    operator_alerted TEXT                              -- failing / silent, as operators were told
+    operator_alerted TEXT,                             -- failing / silent: what operators were told
+    -- When polling was paused in the console; NULL: polled.
+    paused TEXT
 );
 
 -- One row per poll of a source.
@@ -154,6 +158,7 @@ CREATE TABLE mentions (
     UNIQUE (article_id, entity_id, start_offset)
 );
 CREATE INDEX idx_mentions_entity ON mentions(entity_id);
+CREATE INDEX idx_mentions_entity_article ON mentions(entity_id, article_id);
 
 -- The alert outbox: one alert per article, target and entity set. Alerts sent
 -- together (a digest) share a message id: rate limits count messages.
@@ -184,6 +189,30 @@ CREATE TABLE service (
     stopped TEXT,
     config TEXT
 );
+
+-- Stories a person marked reviewed in the console, by the story's first matched article.
+CREATE TABLE reviews (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+    reviewed TEXT NOT NULL
+);
+
+-- Mentions a person marked wrong in the console, copied (a rematch replaces mentions),
+-- with the watchlist change proposed and whether it was applied.
+CREATE TABLE mention_marks (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    entity_id TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    matched_text TEXT NOT NULL,                        -- what the text said at the offsets
+    snippet TEXT NOT NULL,
+    marked TEXT NOT NULL,
+    change TEXT,                                       -- the proposed change, as words
+    applied TEXT                                       -- when it was written to the watchlist
+);
+CREATE INDEX idx_mention_marks_entity ON mention_marks(entity_id, marked);
 """
 
 
@@ -419,6 +448,38 @@ def m006_stories(db: sqlite_utils.Database) -> None:
         INSERT INTO stories (id, first_article_id, first_seen, last_seen, copies)
             SELECT id, id, first_seen, first_seen, 1 FROM articles WHERE matched_at IS NOT NULL;
         UPDATE articles SET story_id = id WHERE matched_at IS NOT NULL
+        """,
+    )
+
+
+@migration
+def m007_console(db: sqlite_utils.Database) -> None:
+    # The web console: sources can be paused, stories marked reviewed, mentions marked
+    # wrong; the inbox filters an entity's mentions by article.
+    run_script(
+        db,
+        """
+        ALTER TABLE sources ADD COLUMN paused TEXT;
+        CREATE INDEX idx_mentions_entity_article ON mentions(entity_id, article_id);
+        CREATE TABLE reviews (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            reviewed TEXT NOT NULL
+        );
+        CREATE TABLE mention_marks (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            entity_id TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            start_offset INTEGER NOT NULL,
+            end_offset INTEGER NOT NULL,
+            matched_text TEXT NOT NULL,
+            snippet TEXT NOT NULL,
+            marked TEXT NOT NULL,
+            change TEXT,
+            applied TEXT
+        );
+        CREATE INDEX idx_mention_marks_entity ON mention_marks(entity_id, marked)
         """,
     )
 

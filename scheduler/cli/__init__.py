@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import data_cmds, service_cmds, setup_cmds
+from scheduler.cli import data_cmds, service_cmds, setup_cmds, web_cmds
 from scheduler.cli.errors import TranslatingGroup
 from scheduler.cli.explain import explain
 from scheduler.cli.sources import sources
@@ -43,6 +43,7 @@ for command in (
     data_cmds.stats,
     sources,
     explain,
+    web_cmds.web,
 ):
     cli.add_command(command)
 setup_cmds.watchlist.add_command(watchlist_import)

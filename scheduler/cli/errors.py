@@ -24,6 +24,8 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("scheduler.sources", "SourcesError"),
     ("scheduler.explore", "ExploreError"),
     ("scheduler.demo.run", "DemoError"),
+    ("scheduler.web.app", "WebError"),
+    ("scheduler.web.edits", "EditError"),
     ("scheduler.onboarding.feed_check", "OpmlError"),
     ("scheduler.onboarding.feed_check", "FetchError"),
     ("crawler.store.db", "StoreError"),

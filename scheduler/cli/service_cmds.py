@@ -15,6 +15,7 @@ from scheduler.config import load_config
 @config_option
 @click.option("--once", is_flag=True, help="Poll every source once, deliver alerts, exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log Scrapy's own messages.")
+@click.option("--web", is_flag=True, help="Also serve the web console ([web] host and port).")
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -22,7 +23,7 @@ from scheduler.config import load_config
     show_default=True,
     help="Log lines on stderr as text or as JSON objects (for log shippers).",
 )
-def run(config_path: Path | None, once: bool, verbose: bool, log_format: str) -> None:
+def run(config_path: Path | None, once: bool, verbose: bool, web: bool, log_format: str) -> None:
     """Run the service in the foreground until SIGTERM or Ctrl-C.
 
     With --once: one full cycle (crawl every source, extract, store, match,
@@ -31,10 +32,16 @@ def run(config_path: Path | None, once: bool, verbose: bool, log_format: str) ->
     from scheduler.logs import setup_logging
 
     config = load_config(config_path)
+    if web and once:
+        raise click.UsageError("--web serves the console while the service runs, not with --once")
+    if web:
+        from scheduler.web.app import check_bind
+
+        check_bind(config.web.host, config.web)
     setup_logging(log_format, verbose)
     from scheduler.service import run_service
 
-    report = run_service(config, once=once, verbose=verbose, config_option=config_path)
+    report = run_service(config, once=once, verbose=verbose, config_option=config_path, web=web)
     if report is None:
         return
     crawls = report.crawls
