@@ -41,6 +41,7 @@ from crawler.store.outbox import (
     failed_alerts,
     mark_attempt_failed,
     mark_sent,
+    rename_target,
     retry_failed,
     sent_messages_since,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "optimize",
     "parse_isotime",
     "recent_stories",
+    "rename_target",
     "retry_failed",
     "save_discovery",
     "save_matches",

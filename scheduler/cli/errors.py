@@ -48,7 +48,9 @@ def loaded_named_errors() -> tuple[type[BaseException], ...]:
 
 def message_of(error: BaseException) -> str:
     """What the user reads: the error's own words (it names the file or key at fault)."""
-    return str(error).strip() or type(error).__name__
+    from alerts.safetext import strip_controls
+
+    return strip_controls(str(error).strip()) or type(error).__name__
 
 
 class TranslatingGroup(click.Group):
