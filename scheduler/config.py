@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.watchlist import Entity
+from alerts.watchlist import MAX_NAME_LENGTH, Entity
 
 CONFIG_ENV = "NEWSRADAR_CONFIG"
 DEFAULT_NAME = "newsradar.toml"
@@ -50,6 +50,9 @@ class ScheduleError(ValueError):
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: No interval, window or retention means more than this (timedelta's own limit is
+#: ~2.7 million years, and arithmetic with one near it overflows).
+MAX_DURATION = timedelta(days=100 * 366)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -73,6 +76,8 @@ def parse_duration(value: Any) -> timedelta:
         )
     if seconds <= 0:
         raise DurationError(f"duration {value!r} must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise DurationError(f"duration {value!r} is too long (at most {MAX_DURATION.days} days)")
     return timedelta(seconds=seconds)
 
 
@@ -121,7 +126,10 @@ class CrawlConfig(_Strict):
             if not match:
                 raise ValueError(f"bad size {value!r} (use a number and a unit: 512KB, 10MB)")
             unit = match.group(2).rstrip("ib")
-            size = int(float(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
+            number = float(match.group(1))
+            if number > 1024**3:  # int(inf) would overflow
+                raise ValueError(f"size {value!r} must be between 1KB and 1GB")
+            size = int(number * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
         else:
             raise ValueError(
                 f'wrong type: a size is a string such as "10MB" (got {type(value).__name__})'
@@ -186,15 +194,18 @@ class SourceConfig(_Strict):
         return [domain.lower() for domain in domains]
 
 
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+
+
 class EntityConfig(_Strict):
     """``[[entity]]``: one watchlist entry."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    name: str = Field(min_length=1)
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_NAME_LENGTH)
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     kind: Literal["group", "official", "other"] = "other"
-    aliases: list[str] = []
-    exclude: list[str] = []
-    tags: list[str] = []
+    aliases: list[Name] = []
+    exclude: list[Name] = []
+    tags: list[Name] = []
 
     def to_entity(self) -> Entity:
         """The matcher's view of this entry."""
@@ -521,6 +532,10 @@ def parse_config(
     except ValidationError as err:
         problems = [_message(e, data) for e in err.errors(include_url=False)]
         raise ConfigError(f"{label}: " + f"\n{label}: ".join(problems)) from err
+    except Exception as err:
+        # Whatever else a value makes a validator raise (OverflowError, csv.Error…)
+        # is still the file's fault: a ConfigError, never a traceback or a dead service.
+        raise ConfigError(f"{label}: cannot be read: {type(err).__name__}: {err}") from err
 
 
 def default_config_text() -> str:

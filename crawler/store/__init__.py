@@ -25,12 +25,15 @@ from crawler.store.articles import (
 from crawler.store.db import (
     BUSY_TIMEOUT_MS,
     CorruptDatabase,
+    DatabaseFull,
     DatabaseLocked,
+    DatabaseReadOnly,
     DatabaseTooNew,
     InvalidArticle,
     NoSuchRow,
     NotNewsradarDatabase,
     StoreError,
+    explain,
     migrate,
     open_db,
 )
@@ -92,7 +95,9 @@ from crawler.store.times import isotime, parse_isotime, utcnow
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "CorruptDatabase",
+    "DatabaseFull",
     "DatabaseLocked",
+    "DatabaseReadOnly",
     "DatabaseTooNew",
     "InvalidArticle",
     "NoSuchRow",
@@ -112,6 +117,7 @@ __all__ = [
     "count_articles_since",
     "drop_old_text",
     "due_alerts",
+    "explain",
     "failed_alerts",
     "finish_run",
     "fts_query",

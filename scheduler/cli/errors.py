@@ -8,6 +8,7 @@ imported here: an error can only have been raised by a module that is loaded, an
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from typing import Any
 
@@ -21,6 +22,8 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("scheduler.config", "DurationError"),
     ("scheduler.config", "ScheduleError"),
     ("scheduler.runtime", "MissingDatabase"),
+    ("scheduler.instance", "AlreadyRunning"),
+    ("scheduler.instance", "InstanceLockError"),
     ("scheduler.sources", "SourcesError"),
     ("scheduler.explore", "ExploreError"),
     ("scheduler.demo.run", "DemoError"),
@@ -62,6 +65,12 @@ class TranslatingGroup(click.Group):
             return super().invoke(ctx)
         except click.ClickException:
             raise
+        except sqlite3.Error as err:
+            # SQLite's own errors met after the database was opened (a full disk, a
+            # lock held too long): said in the store's words.
+            from crawler.store.db import explain
+
+            raise click.ClickException(message_of(explain(err))) from err
         except Exception as err:
             if isinstance(err, loaded_named_errors()):
                 raise click.ClickException(message_of(err)) from err
