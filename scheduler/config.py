@@ -14,6 +14,7 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
@@ -139,6 +140,14 @@ class CrawlConfig(_Strict):
         return size
 
 
+def _without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: what is stored, logged and exported."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 class SourceConfig(_Strict):
     """``[[source]]``: one source to poll.
 
@@ -164,12 +173,30 @@ class SourceConfig(_Strict):
     # also allows its subdomains). Its own site is always allowed.
     allow_domains: list[str] = []
 
+    # User and password from the URL (http://user:pass@host/feed), sent as HTTP basic
+    # auth to that host only; the URL itself keeps neither.
+    _credentials: tuple[str, str] | None = PrivateAttr(default=None)
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
         if not re.match(r"https?://[^/\s]+", url):
-            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+            raise ValueError(f"{_without_userinfo(url)!r} is not an http:// or https:// URL")
         return url
+
+    @model_validator(mode="after")
+    def _take_credentials(self) -> SourceConfig:
+        parts = urlsplit(self.url)
+        if parts.username is not None or parts.password is not None:
+            self._credentials = (unquote(parts.username or ""), unquote(parts.password or ""))
+            # The model is frozen for its users; this is its own construction.
+            object.__setattr__(self, "url", _without_userinfo(self.url))
+        return self
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """(user, password) for HTTP basic auth, when the URL carried them."""
+        return self._credentials
 
     @field_validator("schedule")
     @classmethod

@@ -87,6 +87,7 @@ from crawler.store.stories import (
     save_signature,
     story_copies,
     story_entities,
+    story_failed_entities,
     story_signatures,
     unsigned_articles,
 )
@@ -155,6 +156,7 @@ __all__ = [
     "store_article",
     "story_copies",
     "story_entities",
+    "story_failed_entities",
     "story_signatures",
     "totals",
     "unmatched_articles",
