@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 from scrapy import signals
@@ -10,6 +12,8 @@ from scrapy.spiders import Spider
 
 from crawler import store
 from crawler.items import ArticleItem, DiscoveryItem, SourceStatusItem, ValidatorsItem
+
+log = logging.getLogger("newsradar.store")
 
 
 class StorePipeline:
@@ -32,6 +36,9 @@ class StorePipeline:
         self.articles_updated = 0
         self.duplicates = 0
         self.source_error: str | None = None
+        # Why an article could not be written (a full disk…): the poll then fails, so
+        # its validators are not saved and the next poll fetches the entries again.
+        self.store_error: str | None = None
         self.source_answered = False
         self.not_modified = False
         self.entries = 0
@@ -46,13 +53,22 @@ class StorePipeline:
 
     def spider_opened(self, spider: Spider) -> None:
         self.db = store.open_db(self.db_path)
-        self.source_id = store.upsert_source(
-            self.db,
-            url=spider.source_url,
-            name=getattr(spider, "source_name", spider.source_url),
-            kind=spider.name,
-        )
-        self.run_id = store.start_run(self.db, self.source_id)
+        try:
+            self.source_id = store.upsert_source(
+                self.db,
+                url=spider.source_url,
+                name=getattr(spider, "source_name", spider.source_url),
+                kind=spider.name,
+            )
+            self.run_id = store.start_run(self.db, self.source_id)
+        except sqlite3.Error as err:
+            self._refused(err)
+
+    def _refused(self, err: sqlite3.Error) -> None:
+        """The database refused a write: the poll fails with SQLite's reason, in one line."""
+        if self.store_error is None:
+            self.store_error = str(store.explain(err, self.db_path))
+            log.error("%s", self.store_error)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
@@ -66,15 +82,33 @@ class StorePipeline:
             self.entries += item.entries
         elif isinstance(item, ValidatorsItem):
             self.validators[item.url] = item
-        elif isinstance(item, DiscoveryItem):
-            if item.kind in ("feed", "sitemap", "page"):
-                store.save_discovery(self.db, self.source_id, item.kind, item.url)
-            else:
-                store.clear_discovery(self.db, self.source_id)
+        elif isinstance(item, DiscoveryItem) and self.store_error is None:
+            try:
+                if item.kind in ("feed", "sitemap", "page"):
+                    store.save_discovery(self.db, self.source_id, item.kind, item.url)
+                else:
+                    store.clear_discovery(self.db, self.source_id)
+            except sqlite3.Error as err:
+                self._refused(err)
         return item
 
     def _store(self, item: ArticleItem) -> None:
-        _, status = store.store_article(
+        if self.store_error is not None:
+            return  # the database refused one already: the rest would fail the same way
+        try:
+            _, status = self._write(item)
+        except sqlite3.Error as err:
+            self._refused(err)
+            return
+        if status == "new":
+            self.articles_new += 1
+        elif status == "updated":
+            self.articles_updated += 1
+        elif status == "duplicate":
+            self.duplicates += 1
+
+    def _write(self, item: ArticleItem) -> tuple[int, str]:
+        return store.store_article(
             self.db,
             {
                 "url": item.url,
@@ -92,15 +126,18 @@ class StorePipeline:
             recheck=item.recheck,
             html=item.html,
         )
-        if status == "new":
-            self.articles_new += 1
-        elif status == "updated":
-            self.articles_updated += 1
-        elif status == "duplicate":
-            self.duplicates += 1
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        error = self.source_error
+        try:
+            self._close(reason)
+        except sqlite3.Error as err:  # the outcome is in the stats; only its record failed
+            problem = store.explain(err, self.db_path)
+            log.error("the poll's outcome could not be recorded: %s", problem)
+        finally:
+            self.db.close()
+
+    def _close(self, reason: str) -> None:
+        error = self.store_error or self.source_error
         if error is None and not self.source_answered:
             error = f"crawl ended ({reason}) before the source answered"
         stats = self.crawler.stats
@@ -122,6 +159,7 @@ class StorePipeline:
             status = (
                 f"{self.entries} entries: {self.articles_new} new, {self.articles_updated} updated"
             )
+        if self.run_id is None:
+            return  # the run could not even be started: nothing to record it in
         store.set_last_status(self.db, self.source_id, status)
         store.finish_run(self.db, self.run_id, articles_new=self.articles_new, error=error)
-        self.db.close()

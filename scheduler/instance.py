@@ -52,8 +52,11 @@ class InstanceLock:
         except OSError as err:
             os.close(fd)
             raise InstanceLockError(f"{self.path}: cannot lock: {err.strerror}") from err
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass  # a full disk: the pid is only for the message; the lock holds without it
         self._fd = fd
         return self
 

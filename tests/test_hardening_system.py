@@ -348,3 +348,114 @@ def test_a_second_service_on_the_same_database_is_refused(
     third = services(config)
     third.wait_until(lambda: third.log.count("newsradar running") == 2)
     assert third.stop() == 0
+
+
+# --- #11: database problems ------------------------------------------------------------------
+
+READERS = [
+    ["matches"],
+    ["search", "Taliban"],
+    ["stats"],
+    ["alerts"],
+    ["alerts", "retry"],
+    ["rematch"],
+    ["status"],
+    ["run", "--once"],
+]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A directory on a 600 KB tmpfs of its own (skipped where mounting is not allowed)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("mounting a small file system is not permitted here")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk: Path, leave: int = 0) -> None:
+    """Fill ``disk`` up, then give back ``leave`` bytes."""
+    filler = disk / "filler"
+    try:
+        with filler.open("wb") as file:
+            while True:
+                file.write(b"x" * 4096)
+                file.flush()
+    except OSError:
+        pass  # full
+    with filler.open("r+b") as file:
+        file.truncate(max(filler.stat().st_size - leave, 0))
+
+
+@pytest.mark.parametrize("command", READERS, ids=" ".join)
+def test_a_file_that_is_not_a_database_is_one_line_from_every_command(
+    tmp_path: Path, command: list[str]
+) -> None:
+    config = config_file(tmp_path / "newsradar.toml")
+    (tmp_path / "radar.db").write_bytes(b"PK\x03\x04 not a database at all" * 100)
+    result = newsradar(*command, "-c", str(config))
+    assert result.returncode == 1
+    assert "not a newsradar database" in no_traceback(result)
+
+
+def test_a_read_only_file_system_is_one_line_from_every_command(small_disk: Path) -> None:
+    config = config_file(small_disk.parent / "newsradar.toml")
+    config.write_text(config.read_text().replace('"radar.db"', '"disk/radar.db"'))
+    store.open_db(small_disk / "radar.db").close()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    for command in READERS:
+        result = newsradar(*command, "-c", str(config))
+        assert result.returncode == 1, (command, result.stdout)
+        assert "cannot" in no_traceback(result), command
+        assert "write access" in result.stderr or "Read-only file system" in result.stderr
+
+
+def test_stored_text_that_is_not_utf8_is_shown_not_a_crash(tmp_path: Path) -> None:
+    config = config_file(tmp_path / "newsradar.toml")
+    db = store.open_db(tmp_path / "radar.db")
+    article_id = add_article(db, "bytes", "Taliban claim")
+    target = console_target()
+    match_pending(db, WATCHLIST, [target])
+    db.execute(
+        "UPDATE articles SET title = CAST(X'54616c6962616e20ff636c61696d' AS TEXT) WHERE id = ?",
+        [article_id],
+    )
+    db.conn.commit()
+    db.close()
+    for command in (["matches"], ["search", "Taliban"], ["alerts"], ["run", "--once"]):
+        result = newsradar(*command, "-c", str(config))
+        assert "Traceback" not in result.stderr, result.stderr
+    listed = newsradar("matches", "-c", str(config))
+    assert listed.returncode == 0 and "Taliban \ufffdclaim" in listed.stdout
+
+
+def test_on_a_full_disk_a_poll_fails_and_claims_nothing_new(
+    small_disk: Path, news_site: NewsSite
+) -> None:
+    config = config_file(
+        small_disk.parent / "newsradar.toml", sources=[("Ledger", news_site.rss_url)]
+    )
+    config.write_text(config.read_text().replace('"radar.db"', '"disk/radar.db"'))
+    store.open_db(small_disk / "radar.db").close()
+    _fill(small_disk, leave=48 * 1024)  # room to start, none for the articles
+    for number in range(8):
+        news_site.publish(f"story-{number}", f"Taliban story {number}", [STORY[0] * 40])
+    result = newsradar("run", "--once", "-c", str(config))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "the disk is full" in result.stderr
+    assert "0/1 sources polled, 0 new articles" in result.stderr
+    db = sqlite3.connect(small_disk / "radar.db")
+    stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    validators = db.execute("SELECT count(*) FROM http_validators").fetchone()[0]
+    db.close()
+    assert stored == 0 and validators == 0  # the next poll fetches every entry again

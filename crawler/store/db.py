@@ -135,7 +135,7 @@ def explain(err: sqlite3.Error, path: str | Path = "the database") -> StoreError
             "access to the file and to the directory that holds it"
         )
     if code == sqlite3.SQLITE_IOERR:
-        return StoreError(f"{path}: the disk failed while using the database ({err})")
+        return StoreError(f"{path}: the disk failed while using the database ({err}): is it full?")
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return CorruptDatabase(f"{path}: the database is damaged and cannot be read ({err})")
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
@@ -157,6 +157,7 @@ def _translate(path: Path, err: sqlite3.DatabaseError, step: str, timeout: float
         sqlite3.SQLITE_READONLY,
         sqlite3.SQLITE_CANTOPEN,
         sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_IOERR,
     ):
         return explain(err, path)
     if code == sqlite3.SQLITE_NOTADB and not _is_sqlite_file(path):
