@@ -459,3 +459,66 @@ def test_on_a_full_disk_a_poll_fails_and_claims_nothing_new(
     validators = db.execute("SELECT count(*) FROM http_validators").fetchone()[0]
     db.close()
     assert stored == 0 and validators == 0  # the next poll fetches every entry again
+
+
+# --- #13: unfoldable headlines, failed stories, slow receivers ---------------------------------
+
+LONG_STORY = (
+    "Taliban envoys arrived in the Qatari capital on Tuesday for a new round of talks on "
+    "prisoner releases, two officials familiar with the schedule said. The delegation is led "
+    "by aides to the interior minister, according to a statement read to reporters outside "
+    "the venue. Diplomats said the agenda also covers security guarantees and the movement "
+    "of foreign fighters, a long-standing point of friction. Neither side gave a date."
+)
+
+
+def test_a_headline_with_a_2000_character_word_reaches_a_strict_smtp_server(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    db = store.open_db(tmp_path / "radar.db")
+    add_article(db, "long-word", "Taliban " + "W" * 2000 + " claim")
+    target = Target(url=smtp_server.apprise_url(), name="mail")
+    match_pending(db, WATCHLIST, [target])
+    assert dispatch(db, [target]).sent == 1  # aiosmtpd refuses lines over 998 characters
+    (mail,) = smtp_server.wait_for(1)
+    subject = " ".join(mail["Subject"].split())
+    assert subject.startswith("Taliban: Taliban WWW") and subject.endswith("… claim")
+    db.close()
+
+
+def test_a_story_whose_alert_failed_for_good_does_not_swallow_a_later_copy(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    db = store.open_db(tmp_path / "radar.db")
+    target = Target(url=smtp_server.apprise_url(), name="mail")
+    once = DeliveryPolicy(max_attempts=1, timeout=10)
+    add_article(db, "hostile-copy", "Taliban talks resume", LONG_STORY, source="Mirror")
+    match_pending(db, WATCHLIST, [target])
+    smtp_server.fail_with(550, "Message rejected", times=1)
+    assert dispatch(db, [target], once).failed == 1  # given up on
+    add_article(db, "original", "Taliban envoys return to Doha", LONG_STORY, source="Ledger")
+    report = match_pending(db, WATCHLIST, [target])
+    assert report.copies == 1  # the same story…
+    assert dispatch(db, [target], once).sent == 1  # …and still an alert, for this copy
+    (mail,) = smtp_server.wait_for(1)
+    assert "Taliban envoys return to Doha" in mail["Subject"]
+    # A third copy, with the story now alerted, stays silent as copies do.
+    add_article(db, "third", "Taliban talks, again", LONG_STORY, source="Wire")
+    match_pending(db, WATCHLIST, [target])
+    assert dispatch(db, [target], once).sent == 0
+    db.close()
+
+
+def test_a_slow_receiver_is_waited_for_and_sent_to_once(
+    tmp_path: Path, webhook: WebhookReceiver
+) -> None:
+    db = store.open_db(tmp_path / "radar.db")
+    add_article(db, "slow", "Taliban envoys return to Doha")
+    target = Target(url=webhook.apprise_url(), name="hook")
+    match_pending(db, WATCHLIST, [target])
+    webhook.respond_after(6)  # longer than Apprise's own 4 s socket timeout
+    patient = DeliveryPolicy(retry_after=timedelta(0), retry_max=timedelta(0), timeout=15)
+    assert dispatch(db, [target], patient).sent == 1
+    assert dispatch(db, [target], patient).sent == 0
+    assert len(webhook.requests) == 1
+    db.close()
