@@ -36,6 +36,7 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("crawler.middlewares", "FetchRefused"),
     ("alerts.watchlist", "WatchlistError"),
     ("alerts.render", "TemplateProblem"),
+    ("alerts.sandbox", "RenderLimit"),
 )
 
 
