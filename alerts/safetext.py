@@ -43,3 +43,13 @@ def header_value(text: str) -> str:
     ]
     value = " ".join(words)
     return value if len(value) <= MAX_HEADER else value[: MAX_HEADER - 1].rstrip() + "…"
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_line(text: str) -> str:
+    """A JSON document (from ``json.dumps(..., ensure_ascii=False)``) with the controls
+    JSON leaves raw (DEL, C1, bidi overrides) written as ``\\uXXXX`` escapes: the
+    same data, harmless on a terminal."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

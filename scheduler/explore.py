@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from alerts.safetext import one_line, strip_controls
+from alerts.safetext import json_line, one_line, strip_controls
 from crawler import store
 
 # Where snippet() marks the words that matched: control characters, so they
@@ -82,7 +82,7 @@ def hits_as_json(hits: list[dict[str, Any]]) -> str:
     for hit in hits:
         row = dict(hit)
         row["snippet"] = str(row["snippet"] or "").replace(HIT_START, "[").replace(HIT_END, "]")
-        lines.append(json.dumps(row, ensure_ascii=False))
+        lines.append(json_line(json.dumps(row, ensure_ascii=False)))
     return "\n".join(lines)
 
 

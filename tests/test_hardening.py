@@ -16,7 +16,13 @@ import pytest
 
 from alerts.dispatch import _title_for
 from alerts.render import Message, Templates, escape_for, render_alert
-from alerts.safetext import MAX_HEADER_WORD, header_value, one_line, strip_controls
+from alerts.safetext import (
+    MAX_HEADER_WORD,
+    header_value,
+    json_line,
+    one_line,
+    strip_controls,
+)
 from alerts.targets import Target
 from alerts.watchlist import Entity, WatchlistError, load_watchlist_file
 from crawler import store
@@ -138,6 +144,12 @@ def test_controls_are_stripped_newlines_and_tabs_kept() -> None:
     assert not any(ch in cleaned for ch in "\x1b\x07\x9b\x00\u202e\u202c")
     assert cleaned.endswith("\n\tnext") and "claim" in cleaned
     assert "\n" not in one_line("a\nb\x1bc")
+
+
+def test_json_output_escapes_the_controls_json_leaves_raw() -> None:
+    line = json_line(json.dumps({"title": CONTROLS}, ensure_ascii=False))
+    assert not any(ch in line for ch in "\x1b\x07\x9b\u202e")
+    assert json.loads(line) == {"title": CONTROLS}  # the same data
 
 
 def test_a_header_value_has_no_controls_and_no_unfoldable_word() -> None:

@@ -228,6 +228,8 @@ def test_terminal_controls_in_a_title_reach_no_terminal_log_or_subject(
     for command in (
         ["matches"],
         ["search", "Taliban", "-c", str(config)],
+        ["matches", "--json"],
+        ["search", "Taliban", "--json", "-c", str(config)],
         ["status"],
         ["alerts"],
     ):

@@ -18,14 +18,14 @@ from scheduler.cli.options import Window, config_option, db_option, json_option,
 def matches(config_path: Path | None, since: Window, as_json: bool) -> None:
     """List recent matches, one per story: time, source, title, entities, link, and
     the other outlets that ran the same story (its copies)."""
-    from alerts.safetext import one_line
+    from alerts.safetext import json_line, one_line
     from crawler import store
     from scheduler.runtime import open_database
 
     rows = store.recent_stories(open_database(config_path), store.utcnow() - since.delta)
     if as_json:
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(json.dumps(row, ensure_ascii=False)))
         return
     if not rows:
         click.echo(f"No matches in the last {since.text}.")
