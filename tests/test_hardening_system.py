@@ -421,6 +421,20 @@ def test_a_read_only_file_system_is_one_line_from_every_command(small_disk: Path
         assert "write access" in result.stderr or "Read-only file system" in result.stderr
 
 
+def test_a_database_locked_too_long_is_one_line(tmp_path: Path) -> None:
+    config = config_file(tmp_path / "newsradar.toml")
+    store.open_db(tmp_path / "radar.db").close()
+    holder = sqlite3.connect(tmp_path / "radar.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a sqlite3 shell left mid-transaction
+    try:
+        result = newsradar("alerts", "retry", "-c", str(config), timeout=90)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1
+    assert "locked by another process" in no_traceback(result)
+
+
 def test_stored_text_that_is_not_utf8_is_shown_not_a_crash(tmp_path: Path) -> None:
     config = config_file(tmp_path / "newsradar.toml")
     db = store.open_db(tmp_path / "radar.db")
