@@ -28,7 +28,8 @@ import sqlite_utils
 from apprise.result import AppriseResultStatus
 
 from alerts.pending import article_text
-from alerts.render import Message, TemplateProblem, render_alert, render_digest
+from alerts.render import Message, TemplateProblem, escape_for, render_alert, render_digest
+from alerts.safetext import header_value, strip_controls
 from alerts.targets import Target
 from crawler import store
 
@@ -80,10 +81,44 @@ class DispatchReport:
     failed: int = 0
 
 
+def _sender(target: Target, timeout: float) -> apprise.Apprise | None:
+    """A fresh Apprise for the target (a reused email sender throttles itself) whose
+    socket timeouts are the delivery timeout, unless its URL sets them (rto=, cto=):
+    Apprise's own 4 s would give up on a slow receiver that then delivers anyway,
+    and the retry would deliver the alert twice."""
+    plugin = apprise.Apprise.instantiate(target.url)
+    if plugin is None:
+        return None
+    query = target.url.partition("?")[2].lower()
+    if "rto=" not in query:
+        plugin.socket_read_timeout = timeout
+    if "cto=" not in query:
+        plugin.socket_connect_timeout = timeout
+    sender = apprise.Apprise()
+    sender.add(plugin)
+    return sender
+
+
+def _title_for(target: Target, message: Message) -> str:
+    """The title as sent: fit for a header, and escaped like the body where the
+    service writes it into the body."""
+    title = header_value(message.title)
+    if target.blends_title and message.format != "text":
+        title = escape_for(target.dialect, title)
+    return title
+
+
 def _send(target: Target, message: Message, timeout: float) -> Delivery:
     """Send one message (blocking); whether it was delivered, else why not (scrubbed)."""
-    sender = apprise.Apprise()  # a fresh one: a reused email sender throttles itself
-    if not sender.add(target.url):
+    try:
+        return _send_unguarded(target, message, timeout)
+    except Exception as err:  # a plugin's own bug must fail this delivery, not the pass
+        return Delivery.failed(target.scrub(f"{type(err).__name__}: {err}")[:500])
+
+
+def _send_unguarded(target: Target, message: Message, timeout: float) -> Delivery:
+    sender = _sender(target, timeout)
+    if sender is None:
         return Delivery.failed("the target URL is not valid")
     problems: list[str] = []
 
@@ -92,8 +127,8 @@ def _send(target: Target, message: Message, timeout: float) -> Delivery:
             problems.append(str(entry.message))
 
     result = sender.notify(
-        title=message.title,
-        body=message.body,
+        title=_title_for(target, message),
+        body=strip_controls(message.body),
         body_format=message.format,
         timeout=timeout,
         log_callback=collect,
@@ -181,9 +216,10 @@ async def _deliver_one(
             target.format,
             target.templates,
             also=store.story_copies(db, alert["article_id"]),
+            dialect=target.dialect,
         )
     except TemplateProblem as err:
-        failed = Delivery.failed(str(err))
+        failed = Delivery.failed(target.scrub(str(err))[:500])
         return _record(db, target, [alert["id"]], alert["attempts"], failed, policy, "")
     delivery = await send(target, message, policy.timeout)
     return _record(db, target, [alert["id"]], alert["attempts"], delivery, policy, message.title)
@@ -203,10 +239,14 @@ async def _deliver_digest(
         )
         for alert in alerts
     ]
-    message = render_digest(items, entities, target.format)
-    delivery = await send(target, message, policy.timeout)
     attempts = max(alert["attempts"] for alert in alerts)
     ids = [alert["id"] for alert in alerts]
+    try:
+        message = render_digest(items, entities, target.format, dialect=target.dialect)
+    except TemplateProblem as err:
+        failed = Delivery.failed(target.scrub(str(err))[:500])
+        return _record(db, target, ids, attempts, failed, policy, "")
+    delivery = await send(target, message, policy.timeout)
     return _record(db, target, ids, attempts, delivery, policy, message.title)
 
 

@@ -198,8 +198,17 @@ def _match_article(
         before = store.story_entities(db, story)
     else:
         before = store.matched_before(db, article["id"])
-    new_entities = {m.entity_id for m in mentions} - before
-    alerts = _route(new_entities, watchlist, targets) if alert else {}
+    mentioned = {m.entity_id for m in mentions}
+    alerts = _route(mentioned - before, watchlist, targets) if alert else {}
+    if alert and story is not None:
+        # A story whose alert to a target failed for good does not silence that target:
+        # a later copy (often the legitimate outlet's) alerts it again.
+        failed = store.story_failed_entities(db, story)
+        for target in targets:
+            again = mentioned & failed.get(target.label, set())
+            heard = {e for e in again if target.hears(watchlist.entities[e].tags)}
+            if heard:
+                alerts[target.label] = sorted(heard | set(alerts.get(target.label, ())))
     queued = store.save_matches(
         db, article["id"], _rows(mentions), alerts, only=None if only is None else [only]
     )

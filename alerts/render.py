@@ -21,8 +21,20 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from alerts.matcher import NOTED_RULES, RULE_LABELS
+from alerts.sandbox import BoundedEnvironment, check_bounded, render_bounded
 
 FORMATS = ("text", "markdown", "html")
+#: Each markup dialect a service reads, and the body format it is written in:
+#: CommonMark ("markdown": Discord, Mattermost, Zulip, Rocket.Chat…), Slack's
+#: and Google Chat's mrkdwn (no backslash escapes), Telegram's two Markdowns.
+DIALECTS = {
+    "text": "text",
+    "html": "html",
+    "markdown": "markdown",
+    "mrkdwn": "markdown",
+    "telegram-md": "markdown",
+    "telegram-mdv2": "markdown",
+}
 MAX_TITLE_ENTITIES = 3
 MAX_SNIPPETS_PER_ENTITY = 2
 #: Other copies of a story listed under "Also reported by"; the rest are counted.
@@ -49,6 +61,22 @@ class Message:
 # services from expanding it into a notification for everyone.
 _MASS_MENTION = re.compile(r"@(?=(everyone|here|channel|all)\b)|<(?=[!@#])", re.IGNORECASE)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Telegram: legacy Markdown escapes only these; MarkdownV2 requires every one of these.
+_TELEGRAM_MD_SPECIAL = re.compile(r"([_*`\[])")
+_TELEGRAM_MDV2_SPECIAL = re.compile(r"([\\_*\[\]()~`>#+\-=|{}.!])")
+# mrkdwn has no escapes: &, < and > become entities (its documented rule) and the
+# emphasis marks become look-alikes that it does not read as markup.
+_MRKDWN_LOOKALIKES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "*": "\u2217",  # asterisk operator
+        "_": "\uff3f",  # fullwidth low line
+        "~": "\u223c",  # tilde operator
+        "`": "\u02cb",  # modifier letter grave accent
+    }
+)
 
 
 def defuse(text: str) -> str:
@@ -61,32 +89,41 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def _finalize_text(value: Any) -> Any:
-    return defuse(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+def escape_for(dialect: str, text: str) -> str:
+    """``text`` made inert in ``dialect`` (a key of DIALECTS): shown as written, never
+    read as markup, links or mass mentions."""
+    text = defuse(text)
+    if dialect == "html":
+        return str(escape(text))
+    if dialect == "markdown":
+        return escape_markdown(text)
+    if dialect == "mrkdwn":
+        return text.translate(_MRKDWN_LOOKALIKES)
+    if dialect == "telegram-md":
+        return _TELEGRAM_MD_SPECIAL.sub(r"\\\1", text)
+    if dialect == "telegram-mdv2":
+        return _TELEGRAM_MDV2_SPECIAL.sub(r"\\\1", text)
+    return text
 
 
-def _finalize_markdown(value: Any) -> Any:
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return Markup(escape_markdown(defuse(value)))
-    return value
+def _finalizer(dialect: str) -> Any:
+    def finalize(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, Markup):
+            return Markup(escape_for(dialect, value))
+        return value
+
+    return finalize
 
 
-def _finalize_html(value: Any) -> Any:
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return escape(defuse(value))
-    return value
-
-
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def environment(fmt: str) -> SandboxedEnvironment:
-    """The sandboxed Jinja2 environment for one body format.
+    """The sandboxed Jinja2 environment for one body format or dialect (DIALECTS).
 
-    Every ``{{ expression }}`` is escaped for the format on output; what the
+    Every ``{{ expression }}`` is escaped for the dialect on output; what the
     template itself writes (its own Markdown or HTML) is kept.
     """
-    finalize = {"text": _finalize_text, "markdown": _finalize_markdown, "html": _finalize_html}
-    env = SandboxedEnvironment(
-        finalize=finalize[fmt],
+    env = BoundedEnvironment(
+        finalize=_finalizer(fmt),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -102,6 +139,8 @@ def compile_template(source: str, fmt: str = "text") -> Any:
         return environment(fmt).from_string(source)
     except TemplateError as err:
         raise TemplateProblem(f"template does not compile: {err}") from err
+    except (RecursionError, MemoryError, ValueError) as err:  # nesting too deep, and the like
+        raise TemplateProblem(f"template does not compile: {type(err).__name__}") from err
 
 
 # --- the built-in templates ------------------------------------------------------
@@ -212,10 +251,13 @@ def _also(copies: Sequence[Mapping[str, Any]], fmt: str) -> tuple[list[dict[str,
 
 
 def _render(template_source: str, fmt: str, context: Mapping[str, Any]) -> str:
+    template = compile_template(template_source, fmt)
     try:
-        return compile_template(template_source, fmt).render(**context)
+        return render_bounded(template, context)
     except TemplateError as err:  # SecurityError included: the sandbox said no
         raise TemplateProblem(f"template does not render: {err}") from err
+    except Exception as err:  # {{ 1 / 0 }}, a filter given the wrong type…: the template's fault
+        raise TemplateProblem(f"template does not render: {type(err).__name__}: {err}") from err
 
 
 def _title(template_source: str, context: Mapping[str, Any]) -> str:
@@ -230,6 +272,8 @@ def render_alert(
     fmt: str = "text",
     templates: Templates = Templates(),
     also: Sequence[Mapping[str, Any]] = (),
+    *,
+    dialect: str | None = None,
 ) -> Message:
     """One alert for one article: headline, outlet, time, the entities matched
     (grouped by kind), a highlighted snippet for each, the link, and the other
@@ -240,7 +284,9 @@ def render_alert(
     optionally ``rule`` (named after the snippet when it is a surname, variant
     spelling or other form nobody listed).
     ``also`` are the other articles of its story (url, source, title,
-    published or first_seen), first seen first.
+    published or first_seen), first seen first. ``dialect`` (a key of DIALECTS
+    written in ``fmt``; default ``fmt``) is the markup the article's strings are
+    escaped for.
     """
     ids = _sorted_ids(entity_ids, entities)
     found: list[_Entity] = []
@@ -271,7 +317,9 @@ def render_alert(
     }
     return Message(
         title=_title(templates.title or TITLE, context),
-        body=_render(templates.body or builtin_template("alert", fmt), fmt, context).strip(),
+        body=_render(
+            templates.body or builtin_template("alert", fmt), dialect or fmt, context
+        ).strip(),
         format=fmt,
     )
 
@@ -295,23 +343,33 @@ _SAMPLE_ALSO = [
 
 def check_templates(templates: Templates) -> None:
     """Render user templates once against a sample article in every format;
-    raise TemplateProblem (sandbox violations included) before any alert needs them."""
-    for fmt in FORMATS:
-        render_alert(
-            _SAMPLE_ARTICLE,
-            ["sample"],
-            _SAMPLE_MENTIONS,
-            {"sample": EntityInfo("Sample", "group")},
-            fmt,
-            templates,
-            _SAMPLE_ALSO,
-        )
+    raise TemplateProblem (sandbox violations, and renders too long or too large,
+    included) before any alert needs them."""
+
+    def render_all() -> None:
+        for fmt in FORMATS:
+            render_alert(
+                _SAMPLE_ARTICLE,
+                ["sample"],
+                _SAMPLE_MENTIONS,
+                {"sample": EntityInfo("Sample", "group")},
+                fmt,
+                templates,
+                _SAMPLE_ALSO,
+            )
+
+    try:
+        check_bounded(render_all)
+    except TemplateError as err:  # the check's own time limit
+        raise TemplateProblem(f"template does not render: {err}") from err
 
 
 def render_digest(
     items: Sequence[tuple[Mapping[str, Any], Sequence[str]]],
     entities: Mapping[str, EntityInfo],
     fmt: str = "text",
+    *,
+    dialect: str | None = None,
 ) -> Message:
     """One message for many articles: grouped by entity, newest first in each group.
 
@@ -338,6 +396,6 @@ def render_digest(
     }
     return Message(
         title=_title(DIGEST_TITLE, context),
-        body=_render(builtin_template("digest", fmt), fmt, context).strip(),
+        body=_render(builtin_template("digest", fmt), dialect or fmt, context).strip(),
         format=fmt,
     )

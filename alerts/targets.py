@@ -18,6 +18,7 @@ import apprise
 from apprise.decorators import notify as apprise_notify
 
 from alerts.render import FORMATS, Templates
+from alerts.safetext import one_line, strip_controls
 
 CONSOLE_SCHEMA = "console"
 CONSOLE_URL = "console://"
@@ -32,7 +33,8 @@ logging.getLogger("apprise").propagate = False
 def _console(body: str, title: str, notify_type: str, **_: object) -> bool:
     """Print an alert to standard output: the default target when none is configured."""
     rule = "─" * 72
-    print(f"{rule}\n{title}\n\n{body}\n{rule}", file=sys.stdout, flush=True)
+    text = f"{one_line(title)}\n\n{strip_controls(body)}"
+    print(f"{rule}\n{text}\n{rule}", file=sys.stdout, flush=True)
     return True
 
 
@@ -51,6 +53,25 @@ def check_apprise_url(url: str) -> str | None:
 
 _USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE)
 _SECRET_KEYS = re.compile(r"pass|token|key|secret|auth|pwd|sig", re.IGNORECASE)
+# Generic webhooks: their whole path may be a token (json://host/hooks/<token>).
+_WEBHOOK_PLUGINS = {"NotifyJSON", "NotifyForm", "NotifyXML"}
+MASK = "****"
+
+# The body format and markup dialect newsradar writes for a service, chosen per
+# service rather than taken from Apprise's first preference: Discord, Mattermost,
+# Zulip and Rocket.Chat list TEXT first but render every message as Markdown, so
+# unescaped text would be live markup there; Slack and Google Chat read mrkdwn,
+# which has no backslash escapes; Telegram takes HTML best (its legacy Markdown
+# cannot escape most characters).
+_SERVICE_DIALECTS = {
+    "NotifyTelegram": "html",
+    "NotifyDiscord": "markdown",
+    "NotifyMattermost": "markdown",
+    "NotifyZulip": "markdown",
+    "NotifyRocketChat": "markdown",
+    "NotifySlack": "mrkdwn",
+    "NotifyGoogleChat": "mrkdwn",
+}
 
 
 @dataclass(frozen=True)
@@ -69,28 +90,73 @@ class Target:
     templates: Templates = field(default_factory=Templates)
 
     @cached_property
+    def _plugin(self) -> apprise.NotifyBase | None:
+        return apprise.Apprise.instantiate(self.url)
+
+    @cached_property
     def label(self) -> str:
-        """How the target is named in the database, logs and CLI output: never a secret."""
+        """How the target is named in the database, logs and CLI output: never a secret.
+
+        Apprise's privacy rendering, without its query (defaults and options, rarely
+        what tells targets apart), with every path segment that may be a token masked:
+        all of them for generic webhooks (json://, form://, xml://)."""
         if self.name:
             return self.name
-        plugin = apprise.Apprise.instantiate(self.url)
-        if plugin is None:
+        if self._plugin is None:
             return f"{self.url.split('://', 1)[0]}://"
-        # The query holds Apprise's defaults and options, rarely what tells targets apart.
-        return plugin.url(privacy=True).split("?", 1)[0]
+        private = self.legacy_label
+        scheme, _, rest = private.partition("://")
+        host, slash, path = rest.partition("/")
+        webhook = type(self._plugin).__name__ in _WEBHOOK_PLUGINS
+        segments = [
+            MASK if segment and (webhook or unquote(segment) in self.secrets) else segment
+            for segment in path.split("/")
+        ]
+        return f"{scheme}://{host}{slash}" + "/".join(segments)
+
+    @cached_property
+    def legacy_label(self) -> str:
+        """The label older versions gave this target (Apprise's privacy rendering,
+        which kept a webhook's path token): its alerts are renamed to ``label``."""
+        if self.name or self._plugin is None:
+            return self.label
+        return self._plugin.url(privacy=True).split("?", 1)[0]
+
+    @cached_property
+    def dialect(self) -> str:
+        """The markup the article's strings are escaped for (a key of alerts.render's
+        DIALECTS): the service's own dialect of the body format."""
+        name = type(self._plugin).__name__
+        fmt = self.format
+        if fmt == "text" or fmt == "html":
+            return fmt
+        if name in ("NotifySlack", "NotifyGoogleChat"):
+            return "mrkdwn"
+        if name == "NotifyTelegram":
+            version = str(getattr(self._plugin, "markdown_ver", "")).lower()
+            return "telegram-mdv2" if "v2" in version else "telegram-md"
+        return "markdown"
 
     @cached_property
     def format(self) -> str:
         """The body format alerts are rendered in: the configured one, else the one
-        Apprise prefers for this service (HTML for email, Markdown for Slack…)."""
+        chosen for the service (see _SERVICE_DIALECTS), else Apprise's preference."""
         if self.body_format:
             return self.body_format
-        plugin = apprise.Apprise.instantiate(self.url)
-        preferred = getattr(plugin, "notify_format", None)
+        chosen = _SERVICE_DIALECTS.get(type(self._plugin).__name__)
+        if chosen is not None:
+            return "markdown" if chosen == "mrkdwn" else chosen
+        preferred = getattr(self._plugin, "notify_format", None)
         if isinstance(preferred, tuple | list):
             preferred = preferred[0] if preferred else None
         value = str(getattr(preferred, "value", preferred) or "text")
         return value if value in FORMATS else "text"
+
+    @cached_property
+    def blends_title(self) -> bool:
+        """Whether the service writes the title into the body (Telegram, Google Chat…),
+        where it is read in the body's format, so it must be escaped like the body."""
+        return getattr(self._plugin, "title_maxlen", 1) <= 0
 
     def hears(self, entity_tags: tuple[str, ...]) -> bool:
         """Whether an entity with these tags is routed to this target."""
@@ -116,8 +182,8 @@ class Target:
     def scrub(self, text: str) -> str:
         """``text`` with this target's secrets and every URL's user info masked."""
         for secret in self.secrets:
-            text = text.replace(secret, "****")
-        return _USERINFO.sub(r"\1****@", text)
+            text = text.replace(secret, MASK)
+        return _USERINFO.sub(rf"\1{MASK}@", text)
 
 
 class AppriseConfigError(ValueError):

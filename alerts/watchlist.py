@@ -16,6 +16,9 @@ from typing import Any
 from alerts.normalize import is_arabic, normalize_key
 
 ENTITY_KINDS = ("group", "official", "other")
+#: The longest id, name, alias, exclusion or tag: a real name is far shorter, and a
+#: megabyte-long alias would only slow, or break, the matcher's automaton.
+MAX_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -174,10 +177,24 @@ def _cell_list(value: object, where: str, key: str) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        return tuple(item.strip() for item in value.split(";") if item.strip())
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(item.strip() for item in value if item.strip())
-    raise WatchlistError(f"{where}: '{key}' must be a list of strings or a ';'-separated string")
+        items = tuple(item.strip() for item in value.split(";") if item.strip())
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        items = tuple(item.strip() for item in value if item.strip())
+    else:
+        raise WatchlistError(
+            f"{where}: '{key}' must be a list of strings or a ';'-separated string"
+        )
+    for item in items:
+        _check_length(item, where, key)
+    return items
+
+
+def _check_length(value: str, where: str, key: str) -> None:
+    if len(value) > MAX_NAME_LENGTH:
+        raise WatchlistError(
+            f"{where}: '{key}' has a value of {len(value):,} characters "
+            f"(at most {MAX_NAME_LENGTH}): {value[:40]!r}…"
+        )
 
 
 def _imported_label(value: object, where: str) -> str:
@@ -218,6 +235,8 @@ def entity_from_record(record: dict[str, object], where: str) -> Entity:
         raise WatchlistError(f"{where}: 'id' is missing or not letters, digits, '-', '_', '.'")
     if not name:
         raise WatchlistError(f"{where}: 'name' is required")
+    _check_length(entity_id, where, "id")
+    _check_length(name, where, "name")
     kind = str(record.get("kind") or "other").strip()
     if kind not in ENTITY_KINDS:
         raise WatchlistError(f"{where}: 'kind' must be one of {', '.join(ENTITY_KINDS)}")
@@ -249,7 +268,7 @@ def load_watchlist_file(path: Path) -> list[Entity]:
         try:
             # libyaml's loader when present: an imported list is thousands of lines.
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as err:
+        except (yaml.YAMLError, RecursionError) as err:
             raise WatchlistError(f"{path}: not valid YAML: {err}") from err
         if isinstance(data, dict) and "entities" in data:
             data = data["entities"]
@@ -262,15 +281,18 @@ def load_watchlist_file(path: Path) -> list[Entity]:
     if path.suffix.lower() != ".csv":
         raise WatchlistError(f"{path}: a watchlist file is .csv, .yml or .yaml")
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"id", "name"} <= set(reader.fieldnames):
-        raise WatchlistError(
-            f"{path}: the first row must name the columns: {','.join(_COLUMNS[:6])}"
-        )
-    return [
-        entity_from_record(
-            {key.strip(): value for key, value in row.items() if key is not None},
-            f"{path}: line {reader.line_num}",
-        )
-        for row in reader
-        if any((value or "").strip() for value in row.values() if isinstance(value, str))
-    ]
+    try:
+        if not reader.fieldnames or not {"id", "name"} <= set(reader.fieldnames):
+            raise WatchlistError(
+                f"{path}: the first row must name the columns: {','.join(_COLUMNS[:6])}"
+            )
+        return [
+            entity_from_record(
+                {key.strip(): value for key, value in row.items() if key is not None},
+                f"{path}: line {reader.line_num}",
+            )
+            for row in reader
+            if any((value or "").strip() for value in row.values() if isinstance(value, str))
+        ]
+    except csv.Error as err:  # a cell over the csv module's field limit (128 KB), a NUL…
+        raise WatchlistError(f"{path}: line {reader.line_num}: not valid CSV: {err}") from err

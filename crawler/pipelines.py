@@ -3,6 +3,8 @@ load what the spider reads of its source, through the crawl's one connection."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +23,8 @@ from crawler.items import (
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.state import SourceState
 
+log = logging.getLogger("newsradar.store")
+
 
 class StorePipeline:
     """Writes each article once (whatever URL it came by) and records one run per crawl.
@@ -38,11 +42,14 @@ class StorePipeline:
         # Set when the spider opens: the crawl's one connection, its source and its run.
         self.db: sqlite_utils.Database
         self.source_id: int
-        self.run_id: int
+        self.run_id: int | None = None
         self.articles_new = 0
         self.articles_updated = 0
         self.duplicates = 0
         self.source_error: str | None = None
+        # Why an article could not be written (a full disk...): the poll then fails, so
+        # its validators are not saved and the next poll fetches the entries again.
+        self.store_error: str | None = None
         self.source_answered = False
         self.not_modified = False
         self.entries = 0
@@ -54,6 +61,7 @@ class StorePipeline:
             DiscoveryItem: self._discovery,
             RediscoverItem: self._rediscover,
         }
+        self._writes = (self._article, self._discovery, self._rediscover)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -64,21 +72,35 @@ class StorePipeline:
 
     def spider_opened(self, spider: SourceSpider) -> None:
         self.db = store.open_db(self.db_path)
-        self.source_id = store.upsert_source(
-            self.db,
-            url=spider.source_url,
-            name=spider.source_name,
-            kind=spider.name,
-        )
-        self.run_id = store.start_run(self.db, self.source_id)
-        # The crawl's one connection: the spider reads its source's state through it.
-        spider.state = SourceState.load(self.db, spider.source_url)
+        try:
+            self.source_id = store.upsert_source(
+                self.db,
+                url=spider.source_url,
+                name=spider.source_name,
+                kind=spider.name,
+            )
+            self.run_id = store.start_run(self.db, self.source_id)
+            # The crawl's one connection: the spider reads its source's state through it.
+            spider.state = SourceState.load(self.db, spider.source_url)
+        except sqlite3.Error as err:
+            self._refused(err)
+
+    def _refused(self, err: sqlite3.Error) -> None:
+        """The database refused a write: the poll fails with SQLite's reason, in one line."""
+        if self.store_error is None:
+            self.store_error = str(store.explain(err, self.db_path))
+            log.error("%s", self.store_error)
 
     def process_item(self, item: Any) -> Any:
         """Hand ``item`` to the step for its type (an unknown type passes untouched)."""
         step = self._steps.get(type(item))
         if step is not None:
-            step(item)
+            if self.store_error is not None and step in self._writes:
+                return item  # the database refused one already: the rest would fail too
+            try:
+                step(item)
+            except sqlite3.Error as err:
+                self._refused(err)
         return item
 
     def _status(self, item: SourceStatusItem) -> None:
@@ -125,7 +147,16 @@ class StorePipeline:
             self.duplicates += 1
 
     def spider_closed(self, spider: SourceSpider, reason: str) -> None:
-        error = self.source_error
+        try:
+            self._close(reason)
+        except sqlite3.Error as err:  # the outcome is in the stats; only its record failed
+            problem = store.explain(err, self.db_path)
+            log.error("the poll's outcome could not be recorded: %s", problem)
+        finally:
+            self.db.close()
+
+    def _close(self, reason: str) -> None:
+        error = self.store_error or self.source_error
         if error is None and not self.source_answered:
             error = f"crawl ended ({reason}) before the source answered"
         stats = self.crawler.stats
@@ -147,6 +178,7 @@ class StorePipeline:
             status = (
                 f"{self.entries} entries: {self.articles_new} new, {self.articles_updated} updated"
             )
+        if self.run_id is None:
+            return  # the run could not even be started: nothing to record it in
         store.set_last_status(self.db, self.source_id, status)
         store.finish_run(self.db, self.run_id, articles_new=self.articles_new, error=error)
-        self.db.close()

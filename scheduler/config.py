@@ -14,6 +14,7 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
@@ -28,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from alerts.watchlist import Entity
+from alerts.watchlist import MAX_NAME_LENGTH, Entity
 from crawler.settings import USER_AGENT
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class ScheduleError(ValueError):
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: No interval, window or retention means more than this (timedelta's own limit is
+#: ~2.7 million years, and arithmetic with one near it overflows).
+MAX_DURATION = timedelta(days=100 * 366)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -78,6 +82,8 @@ def parse_duration(value: Any) -> timedelta:
         )
     if seconds <= 0:
         raise DurationError(f"duration {value!r} must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise DurationError(f"duration {value!r} is too long (at most {MAX_DURATION.days} days)")
     return timedelta(seconds=seconds)
 
 
@@ -126,7 +132,10 @@ class CrawlConfig(_Strict):
             if not match:
                 raise ValueError(f"bad size {value!r} (use a number and a unit: 512KB, 10MB)")
             unit = match.group(2).rstrip("ib")
-            size = int(float(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
+            number = float(match.group(1))
+            if number > 1024**3:  # int(inf) would overflow
+                raise ValueError(f"size {value!r} must be between 1KB and 1GB")
+            size = int(number * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
         else:
             raise ValueError(
                 f'wrong type: a size is a string such as "10MB" (got {type(value).__name__})'
@@ -134,6 +143,14 @@ class CrawlConfig(_Strict):
         if not 1024 <= size <= 1024**3:
             raise ValueError(f"size {value!r} must be between 1KB and 1GB")
         return size
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: what is stored, logged and exported."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class SourceConfig(_Strict):
@@ -161,12 +178,30 @@ class SourceConfig(_Strict):
     # also allows its subdomains). Its own site is always allowed.
     allow_domains: list[str] = []
 
+    # User and password from the URL (http://user:pass@host/feed), sent as HTTP basic
+    # auth to that host only; the URL itself keeps neither.
+    _credentials: tuple[str, str] | None = PrivateAttr(default=None)
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
         if not re.match(r"https?://[^/\s]+", url):
-            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+            raise ValueError(f"{_without_userinfo(url)!r} is not an http:// or https:// URL")
         return url
+
+    @model_validator(mode="after")
+    def _take_credentials(self) -> SourceConfig:
+        parts = urlsplit(self.url)
+        if parts.username is not None or parts.password is not None:
+            self._credentials = (unquote(parts.username or ""), unquote(parts.password or ""))
+            # The model is frozen for its users; this is its own construction.
+            object.__setattr__(self, "url", _without_userinfo(self.url))
+        return self
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """(user, password) for HTTP basic auth, when the URL carried them."""
+        return self._credentials
 
     @field_validator("schedule")
     @classmethod
@@ -191,18 +226,21 @@ class SourceConfig(_Strict):
         return [domain.lower() for domain in domains]
 
 
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+
+
 class EntityConfig(_Strict):
     """``[[entity]]``: one watchlist entry."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    name: str = Field(min_length=1)
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_NAME_LENGTH)
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     kind: Literal["group", "official", "other"] = "other"
-    aliases: list[str] = []
-    exclude: list[str] = []
-    tags: list[str] = []
-    context: list[str] = []
+    aliases: list[Name] = []
+    exclude: list[Name] = []
+    tags: list[Name] = []
+    context: list[Name] = []
     variants: bool = True
-    weak_aliases: list[str] = []
+    weak_aliases: list[Name] = []
 
     def to_entity(self) -> Entity:
         """The matcher's view of this entry."""
@@ -575,6 +613,10 @@ def parse_config(
     except ValidationError as err:
         problems = [_message(e, data) for e in err.errors(include_url=False)]
         raise ConfigError(f"{label}: " + f"\n{label}: ".join(problems)) from err
+    except Exception as err:
+        # Whatever else a value makes a validator raise (OverflowError, csv.Error…)
+        # is still the file's fault: a ConfigError, never a traceback or a dead service.
+        raise ConfigError(f"{label}: cannot be read: {type(err).__name__}: {err}") from err
 
 
 def default_config_text() -> str:

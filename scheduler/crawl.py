@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
 from scheduler.config import Config, SourceConfig
 from scheduler.runtime import scrapy_settings, spider_arguments, spider_for
@@ -113,6 +114,16 @@ class CrawlRunner:
         )
         async with lock, site:
             crawler = self.runner.create_crawler(spider_for(source.kind))
+            if source.credentials is not None:
+                # Basic auth for the source's own host and port only (Scrapy compares
+                # the netloc), never for a redirect elsewhere.
+                user, password = source.credentials
+                for name, value in (
+                    ("HTTPAUTH_USER", user),
+                    ("HTTPAUTH_PASS", password),
+                    ("HTTPAUTH_DOMAIN", urlsplit(source.url).netloc.lower()),
+                ):
+                    crawler.settings.set(name, value, priority="spider")
             try:
                 await self.runner.crawl(
                     crawler, **spider_arguments(self.config, source), **self.shared

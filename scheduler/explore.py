@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
+from alerts.safetext import json_line, one_line, strip_controls
 from crawler import store
 
 # Where snippet() marks the words that matched: control characters, so they
@@ -59,15 +60,17 @@ def format_hits(
     blocks = []
     for hit in hits:
         snippet = " ".join(str(hit["snippet"] or "").split())
+        # The article's own controls go; only the hit marks are read, then dropped.
         pieces = snippet.split(HIT_START)
-        snippet = pieces[0] + "".join(
-            mark(piece.partition(HIT_END)[0]) + piece.partition(HIT_END)[2] for piece in pieces[1:]
+        snippet = strip_controls(pieces[0]) + "".join(
+            mark(strip_controls(hit_text)) + strip_controls(rest)
+            for hit_text, _, rest in (piece.partition(HIT_END) for piece in pieces[1:])
         )
-        day = (hit["date"] or "")[:10] or "undated"
+        day = one_line(hit["date"] or "")[:10] or "undated"
         blocks.append(
-            f"{hit['title'] or '(no title)'}\n"
-            f"    {hit['source'] or 'unknown source'} · {day}\n"
-            f"    {hit['url']}\n"
+            f"{one_line(hit['title'] or '') or '(no title)'}\n"
+            f"    {one_line(hit['source'] or '') or 'unknown source'} · {day}\n"
+            f"    {one_line(hit['url'])}\n"
             f"    {snippet}"
         )
     count = f"{len(hits)} article{'s' if len(hits) != 1 else ''}"
@@ -80,7 +83,7 @@ def hits_as_json(hits: list[dict[str, Any]]) -> str:
     for hit in hits:
         row = dict(hit)
         row["snippet"] = str(row["snippet"] or "").replace(HIT_START, "[").replace(HIT_END, "]")
-        lines.append(json.dumps(row, ensure_ascii=False))
+        lines.append(json_line(json.dumps(row, ensure_ascii=False)))
     return "\n".join(lines)
 
 

@@ -8,6 +8,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from alerts.safetext import one_line, strip_controls
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # Each failed source is reported once, by newsradar.crawl, in one line; these
@@ -32,6 +34,18 @@ QUIET = {
 }
 
 
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT, the message on one line and without terminal controls: a headline
+    in a log line can neither forge another line nor drive the terminal showing it."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, component, source (if any), message."""
 
@@ -40,11 +54,12 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "component": record.name,
-            "message": record.getMessage(),
+            # JSON escapes C0 controls itself; C1 and bidi controls it would keep.
+            "message": strip_controls(record.getMessage()),
         }
         source = getattr(record, "source", None)
         if source is not None:
-            entry["source"] = source
+            entry["source"] = strip_controls(str(source))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -53,7 +68,7 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(fmt: str = "text", verbose: bool = False) -> None:
     """Send log lines to stderr in ``fmt`` ("text" or "json")."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

@@ -55,7 +55,21 @@ def targets_of(config: Config) -> list[Target]:
             for url, tags in apprise_config_urls(str(config.resolve(alert.apprise_config))):
                 # A URL's own tags in the Apprise file route it; untagged ones take the [[alert]]'s.
                 targets.append(Target(url=url, tags=tags or tuple(alert.tags), **common))
+    _check_labels(targets)
     return targets
+
+
+def _check_labels(targets: list[Target]) -> None:
+    """ConfigError when two targets would share a label (the outbox tells targets
+    apart by it): unnamed webhooks that differ only in their masked token."""
+    seen: set[str] = set()
+    for target in targets:
+        if target.label in seen:
+            raise ConfigError(
+                f"two alert targets would both be labelled {target.label!r} (their "
+                "secrets are masked): give each of them a `name`"
+            )
+        seen.add(target.label)
 
 
 def delivery_policy(config: Config) -> DeliveryPolicy:

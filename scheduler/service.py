@@ -94,19 +94,25 @@ class Service:
         self._apply(config)
 
     def _apply(self, config: Config) -> None:
-        """Take ``config`` as the running configuration."""
-        self.config = config
-        self.watchlist = compile_watchlist(config)
-        self.targets = targets_of(config)
-        self.operators = [t for t in self.targets if OPERATOR_TAG in t.tags]
-        self.policy = delivery_policy(config)
-        self.crawler = CrawlRunner(
+        """Take ``config`` as the running configuration: everything is built before
+        anything is replaced, so a failure leaves the running one whole."""
+        watchlist = compile_watchlist(config)
+        targets = targets_of(config)
+        policy = delivery_policy(config)
+        crawler = CrawlRunner(
             config,
             verbose=self.verbose,
             locks=self._locks,
             extraction=self.extraction,
             robots=self.robots,
         )
+        self.config, self.watchlist, self.targets, self.policy = config, watchlist, targets, policy
+        self.operators = [t for t in self.targets if OPERATOR_TAG in t.tags]
+        self.crawler = crawler
+        for target in targets:
+            # Older versions labelled webhooks with their path token: rename their alerts.
+            if target.legacy_label != target.label:
+                store.rename_target(self.db, target.legacy_label, target.label)
         for source in config.source:
             store.upsert_source(self.db, url=source.url, name=source.name, kind=source.kind)
 
@@ -317,18 +323,37 @@ class Service:
             )
 
     def reload(self) -> bool:
-        """Re-read the config file; apply it, or keep the running one if it is broken."""
+        """Re-read the config file; apply it, or keep the running one if it is broken
+        (for whatever reason: a reload must never stop the service)."""
         try:
             config = load_config(self.config_option)
         except ConfigError as err:
             log.error("reload refused, the running configuration stays: %s", err)
             return False
+        except Exception as err:  # not the file's named fault, but still no reason to die
+            log.error(
+                "reload refused, the running configuration stays: %s: %s",
+                type(err).__name__,
+                err,
+            )
+            return False
         if config.database_path.resolve() != self.config.database_path.resolve():
             log.error("reload refused: changing `database` needs a restart")
             return False
         before = {s.url for s in self.config.source}
-        self._apply(config)
-        self._schedule()
+        running = self.config
+        try:
+            self._apply(config)
+            self._schedule()
+        except Exception as err:
+            log.error(
+                "reload failed (%s: %s); going back to the running configuration",
+                type(err).__name__,
+                err,
+            )
+            self._apply(running)
+            self._schedule()
+            return False
         after = {s.url for s in config.source}
         log.info(
             "configuration reloaded: %d sources (%d added, %d removed), %d entities, "
@@ -440,6 +465,7 @@ def run_service(
     """Run the service in this process until SIGTERM/SIGINT (or one cycle with
     ``once``); SIGHUP re-reads the config file. ``web``: serve the console too."""
     from scheduler.crawl import run_in_reactor
+    from scheduler.instance import InstanceLock
 
     async def main() -> CycleReport | None:
         service = Service(config, verbose=verbose, config_option=config_option)
@@ -465,4 +491,5 @@ def run_service(
         finally:
             service.close()
 
-    return run_in_reactor(main)
+    with InstanceLock(config.database_path):
+        return run_in_reactor(main)

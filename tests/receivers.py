@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler
@@ -361,6 +362,8 @@ class _WebhookHandler(BaseHTTPRequestHandler):
                 "status": status,
             }
         )
+        if receiver._delay:
+            time.sleep(receiver._delay)  # a slow endpoint: it got the message, answers late
         if status < 300:
             payload = b'{"status": "ok"}'
         else:
@@ -396,6 +399,7 @@ class WebhookReceiver(ServedHTTP):
         self._lock = threading.Condition()
         self._requests: list[dict[str, Any]] = []
         self._failure: tuple[int, int | None] | None = None
+        self._delay = 0.0
 
     # -- lifecycle
 
@@ -468,6 +472,10 @@ class WebhookReceiver(ServedHTTP):
             if not 300 <= status <= 599:
                 raise ValueError(f"failure status must be 3xx-5xx, got {status}")
             self._failure = (status, times)
+
+    def respond_after(self, seconds: float) -> None:
+        """Answer each request only ``seconds`` after receiving it (0: at once)."""
+        self._delay = seconds
 
     # -- called from handler threads
 

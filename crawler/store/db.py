@@ -43,6 +43,14 @@ class DatabaseLocked(StoreError):
     """Another process held the database's write lock for longer than the busy timeout."""
 
 
+class DatabaseFull(StoreError):
+    """The disk (or the file system's quota) is full: nothing more could be written."""
+
+
+class DatabaseReadOnly(StoreError):
+    """The database, or the directory holding it, cannot be written by this user."""
+
+
 class NoSuchRow(StoreError):
     """A run, article or other row given by id is not in the database."""
 
@@ -70,6 +78,9 @@ def open_db(
         conn = sqlite3.connect(str(path), timeout=busy_timeout)
     except (OSError, sqlite3.Error) as err:
         raise StoreError(f"{path}: cannot open the database: {err}") from err
+    # Text that is not UTF-8 (written by another program, or a damaged page) is read
+    # with U+FFFD in place of the bad bytes rather than failing every query that meets it.
+    conn.text_factory = _decode_text
     step = "opening it"
     try:
         db = sqlite_utils.Database(conn)
@@ -105,6 +116,35 @@ def _is_sqlite_file(path: Path) -> bool:
         return True  # unreadable here: let SQLite's own words stand
 
 
+def _decode_text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def explain(err: sqlite3.Error, path: str | Path = "the database") -> StoreError:
+    """A StoreError in one line for an error SQLite raised while the database was in use
+    (a full disk, a lost write permission, a lock held too long, damage)."""
+    code = (getattr(err, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return DatabaseFull(
+            f"{path}: the disk is full: the database could not be written (what was "
+            "written before is kept; free some space and run again)"
+        )
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return DatabaseReadOnly(
+            f"{path}: the database cannot be written ({err}): newsradar needs write "
+            "access to the file and to the directory that holds it"
+        )
+    if code == sqlite3.SQLITE_IOERR:
+        return StoreError(f"{path}: the disk failed while using the database ({err}): is it full?")
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return CorruptDatabase(f"{path}: the database is damaged and cannot be read ({err})")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseLocked(
+            f"{path}: locked by another process for too long; try again when it is done"
+        )
+    return StoreError(f"{path}: database error: {' '.join(str(err).split())}")
+
+
 def _translate(path: Path, err: sqlite3.DatabaseError, step: str, timeout: float) -> StoreError:
     code = (getattr(err, "sqlite_errorcode", 0) or 0) & 0xFF
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
@@ -112,6 +152,14 @@ def _translate(path: Path, err: sqlite3.DatabaseError, step: str, timeout: float
             f"{path}: locked by another process for more than {timeout:g} s while {step}; "
             "try again when it is done"
         )
+    if code in (
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_IOERR,
+    ):
+        return explain(err, path)
     if code == sqlite3.SQLITE_NOTADB and not _is_sqlite_file(path):
         return NotNewsradarDatabase(f"{path}: not a newsradar database (not a SQLite file at all)")
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):

@@ -112,3 +112,11 @@ def alert_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
             "sum(status = 'failed') AS failed FROM alerts GROUP BY target ORDER BY target"
         )
     )
+
+
+def rename_target(db: sqlite_utils.Database, old: str, new: str) -> int:
+    """Move every alert of target label ``old`` to ``new`` (a label that stops showing a
+    secret); how many moved. Alerts already under ``new`` are kept as they are."""
+    with db.atomic():
+        cursor = db.execute("UPDATE OR IGNORE alerts SET target = ? WHERE target = ?", [new, old])
+    return cursor.rowcount

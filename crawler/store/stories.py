@@ -129,6 +129,25 @@ def story_entities(db: sqlite_utils.Database, story_id: int) -> set[str]:
     return found
 
 
+def story_failed_entities(db: sqlite_utils.Database, story_id: int) -> dict[str, set[str]]:
+    """Per target: the entities whose every alert in this story failed for good (none
+    sent or still pending to that target), which a later copy may alert again."""
+    failed: dict[str, set[str]] = {}
+    covered: dict[str, set[str]] = {}
+    for target, status, entities in db.execute(
+        "SELECT target, status, entities FROM alerts WHERE article_id IN "
+        "(SELECT id FROM articles WHERE story_id = ?)",
+        [story_id],
+    ):
+        into = failed if status == "failed" else covered
+        into.setdefault(target, set()).update(json.loads(entities))
+    return {
+        target: entities - covered.get(target, set())
+        for target, entities in failed.items()
+        if entities - covered.get(target, set())
+    }
+
+
 def story_copies(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
     """The other articles of an article's story, first seen first: id, url, title,
     source, published, first_seen."""

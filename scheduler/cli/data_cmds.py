@@ -18,27 +18,30 @@ from scheduler.cli.options import Window, config_option, db_option, json_option,
 def matches(config_path: Path | None, since: Window, as_json: bool) -> None:
     """List recent matches, one per story: time, source, title, entities, link, and
     the other outlets that ran the same story (its copies)."""
+    from alerts.safetext import json_line, one_line
     from crawler import store
     from scheduler.runtime import open_database
 
     rows = store.recent_stories(open_database(config_path), store.utcnow() - since.delta)
     if as_json:
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(json.dumps(row, ensure_ascii=False)))
         return
     if not rows:
         click.echo(f"No matches in the last {since.text}.")
         return
     for row in rows:
+        # Titles, sources and URLs come from articles: no terminal control gets through.
         entities = ", ".join(row["entities"])
-        click.echo(f"{row['time']}  {row['source'] or '-'}  [{entities}]")
-        click.echo(f"    {row['title']}")
-        click.echo(f"    {row['url']}")
+        click.echo(one_line(f"{row['time']}  {row['source'] or '-'}  [{entities}]"))
+        click.echo(f"    {one_line(row['title'] or '')}")
+        click.echo(f"    {one_line(row['url'])}")
         if row["copies"]:
             count = len(row["copies"])
             click.echo(f"    also reported by {count} other{'s' if count != 1 else ''}:")
             for copy in row["copies"]:
-                click.echo(f"      {copy['time']}  {copy['source'] or '-'}  {copy['url']}")
+                line = f"{copy['time']}  {copy['source'] or '-'}  {copy['url']}"
+                click.echo(f"      {one_line(line)}")
 
 
 @click.command()

@@ -8,6 +8,7 @@ imported here: an error can only have been raised by a module that is loaded, an
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from typing import Any
 
@@ -21,6 +22,8 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("scheduler.config", "DurationError"),
     ("scheduler.config", "ScheduleError"),
     ("scheduler.runtime", "MissingDatabase"),
+    ("scheduler.instance", "AlreadyRunning"),
+    ("scheduler.instance", "InstanceLockError"),
     ("scheduler.sources", "SourcesError"),
     ("scheduler.explore", "ExploreError"),
     ("scheduler.demo.run", "DemoError"),
@@ -40,6 +43,7 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("alerts.stories", "StoryIndexError"),
     ("alerts.targets", "AppriseConfigError"),
     ("alerts.render", "TemplateProblem"),
+    ("alerts.sandbox", "RenderLimit"),
 )
 
 
@@ -55,7 +59,9 @@ def loaded_named_errors() -> tuple[type[BaseException], ...]:
 
 def message_of(error: BaseException) -> str:
     """What the user reads: the error's own words (it names the file or key at fault)."""
-    return str(error).strip() or type(error).__name__
+    from alerts.safetext import strip_controls
+
+    return strip_controls(str(error).strip()) or type(error).__name__
 
 
 class TranslatingGroup(click.Group):
@@ -67,6 +73,12 @@ class TranslatingGroup(click.Group):
             return super().invoke(ctx)
         except click.ClickException:
             raise
+        except sqlite3.Error as err:
+            # SQLite's own errors met after the database was opened (a full disk, a
+            # lock held too long): said in the store's words.
+            from crawler.store.db import explain
+
+            raise click.ClickException(message_of(explain(err))) from err
         except Exception as err:
             if isinstance(err, loaded_named_errors()):
                 raise click.ClickException(message_of(err)) from err

@@ -64,11 +64,12 @@ def run(config_path: Path | None, once: bool, verbose: bool, web: bool, log_form
 def status(config_path: Path | None) -> None:
     """How the service is doing; exit 0 when healthy, 1 when its heartbeat is stale
     or alerts are failing, 2 when no service has run. Usable from monitoring."""
+    from alerts.safetext import one_line
     from scheduler.status import service_status
 
     lines, code = service_status(config_path)
     for line in lines:
-        click.echo(line)
+        click.echo(one_line(line))
     sys.exit(code)
 
 
@@ -81,6 +82,7 @@ def alerts(ctx: click.Context, config_path: Path | None, failed: bool) -> None:
     ctx.obj = config_path
     if ctx.invoked_subcommand is not None:
         return
+    from alerts.safetext import one_line
     from crawler import store
     from scheduler.runtime import open_database
 
@@ -90,9 +92,10 @@ def alerts(ctx: click.Context, config_path: Path | None, failed: bool) -> None:
         if not rows:
             click.echo("No failed alerts.")
         for row in rows:
+            head = f"#{row['id']}  {row['target']}  {row['attempts']} attempts  {row['title']}"
             click.echo(
-                f"#{row['id']}  {row['target']}  {row['attempts']} attempts  {row['title']}\n"
-                f"    last error: {row['last_error']}\n    {row['url']}"
+                f"{one_line(head)}\n    last error: {one_line(row['last_error'] or '')}\n"
+                f"    {one_line(row['url'])}"
             )
         return
     counts = store.alert_counts(db)

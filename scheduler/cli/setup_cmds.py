@@ -105,6 +105,7 @@ def watchlist(ctx: click.Context, config_path: Path | None, as_json: bool) -> No
 def notify_test(config_path: Path | None, tags: tuple[str, ...]) -> None:
     """Send a test message to each alert target and report, per target, sent or why not."""
     from alerts.dispatch import send_test_messages
+    from alerts.safetext import one_line
     from scheduler.runtime import delivery_policy, targets_of
 
     config = load_config(config_path)
@@ -113,7 +114,8 @@ def notify_test(config_path: Path | None, tags: tuple[str, ...]) -> None:
         raise click.ClickException(f"no alert target has the tags {', '.join(tags)}")
     deliveries = send_test_messages(targets, delivery_policy(config).timeout)
     for target, delivery in zip(targets, deliveries, strict=True):
-        click.echo(f"{target.label}: {'sent' if delivery.ok else f'FAILED: {delivery.reason}'}")
+        outcome = "sent" if delivery.ok else f"FAILED: {delivery.reason}"
+        click.echo(one_line(f"{target.label}: {outcome}"))
     failed = sum(1 for delivery in deliveries if not delivery.ok)
     if failed:
         raise click.ClickException(f"{failed} of {len(targets)} failed")

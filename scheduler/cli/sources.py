@@ -28,12 +28,13 @@ def sources(ctx: click.Context, config_path: Path | None, as_json: bool) -> None
     articles found, next poll. Subcommands discover, import and export sources."""
     if ctx.invoked_subcommand is not None:
         return
+    from alerts.safetext import json_line, one_line
     from scheduler.sources import source_health
 
     health = source_health(load_config(config_path))
     if as_json:
         for entry in health:
-            click.echo(json.dumps(entry, ensure_ascii=False))
+            click.echo(json_line(json.dumps(entry, ensure_ascii=False)))
         return
     if not health:
         click.echo("No sources configured.")
@@ -48,8 +49,9 @@ def sources(ctx: click.Context, config_path: Path | None, as_json: bool) -> None
             f"{entry['articles_found']} articles found, next poll {entry['next_poll']}"
         )
         if entry["last_error"]:
+            # A source's error can quote what its server said: no terminal control passes.
             click.echo(
-                f"    last error {entry['last_error_at']}: {entry['last_error']} "
+                f"    last error {entry['last_error_at']}: {one_line(entry['last_error'])} "
                 f"({failures} consecutive failure{'s' if failures != 1 else ''})"
             )
 
