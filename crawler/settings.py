@@ -16,6 +16,13 @@ USER_AGENT = "newsradar/0.1 (self-hosted news monitor)"
 ROBOTSTXT_OBEY = True
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# One resolver for the fetch guard and the connection: every address of a name is
+# vetted, and only vetted addresses are connected to (crawler.resolver). The guard
+# installs it where Scrapy does not (crawls run by AsyncCrawlerRunner).
+TWISTED_DNS_RESOLVER = "crawler.resolver.VettedResolver"
+# http(s) only: a file://, ftp://, s3:// or data: URL named by a hostile document
+# (robots.txt Sitemap: lines, redirects, feed links) has no handler to reach.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 
 # Many sources on many sites are crawled at once; each site is treated gently.
 CONCURRENT_REQUESTS = 64
