@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from crawler.parse.dates import iso_utc
 from crawler.parse.extract import binary_kind
 from crawler.parse.sitemaps import Sitemap, SitemapError, parse_sitemap
-from crawler.parse.urls import is_site_root, site_root
+from crawler.parse.urls import is_http, is_site_root, site_root
 from crawler.spiders.articles import ArticleRef
 from crawler.spiders.base import SourceSpider, validators_of
 
@@ -29,9 +29,11 @@ MAX_DEPTH = 2
 
 
 def sitemaps_in_robots(body: bytes) -> list[str]:
-    """The ``Sitemap:`` URLs a robots.txt lists."""
+    """The http(s) ``Sitemap:`` URLs a robots.txt lists (a ``file://`` or ``ftp://`` one
+    is a hostile site's attempt to make the crawler read something else)."""
     try:
-        return list(dict.fromkeys(Protego.parse(body.decode("utf-8", "replace")).sitemaps))
+        listed = Protego.parse(body.decode("utf-8", "replace")).sitemaps
+        return [url for url in dict.fromkeys(listed) if is_http(url)]
     except Exception:  # robots.txt is free text; a broken one simply lists nothing
         return []
 
