@@ -42,6 +42,7 @@ class StorePipeline:
         self.articles_updated = 0
         self.duplicates = 0
         self.source_error: str | None = None
+        self.source_note: str | None = None
         self.source_answered = False
         self.not_modified = False
         self.entries = 0
@@ -86,6 +87,7 @@ class StorePipeline:
         # document after its entries were read) is still an error.
         self.source_answered = True
         self.source_error = self.source_error or item.error
+        self.source_note = self.source_note or item.note
         self.not_modified = self.not_modified or item.not_modified
         self.entries += item.entries
 
@@ -132,6 +134,8 @@ class StorePipeline:
         stats.set_value("newsradar/articles_new", self.articles_new)
         stats.set_value("newsradar/articles_updated", self.articles_updated)
         stats.set_value("newsradar/not_modified", self.not_modified)
+        if self.source_note:
+            stats.set_value("newsradar/source_note", self.source_note)
         if error:
             stats.set_value("newsradar/source_error", error)
         elif reason == "finished":
@@ -147,6 +151,8 @@ class StorePipeline:
             status = (
                 f"{self.entries} entries: {self.articles_new} new, {self.articles_updated} updated"
             )
+            if self.source_note:
+                status += f" (read, but {self.source_note})"
         store.set_last_status(self.db, self.source_id, status)
         store.finish_run(self.db, self.run_id, articles_new=self.articles_new, error=error)
         self.db.close()

@@ -66,5 +66,7 @@ NEWSRADAR_DB_PATH = "newsradar.db"
 NEWSRADAR_EXTRACT_WORKERS = None
 # Seconds before an article's extraction is given up (the feed's text is kept).
 NEWSRADAR_EXTRACT_TIMEOUT = 30
+# Seconds a feed or sitemap may take to parse (off the event loop) before it is given up.
+NEWSRADAR_PARSE_TIMEOUT = 20
 # Seconds a site's robots.txt is reused across polls.
 NEWSRADAR_ROBOTSTXT_TTL = 3600
