@@ -106,6 +106,12 @@ def decode_xml(body: bytes, content_type: str | None = None) -> tuple[str, str, 
     header = _HEADER_CHARSET.search(content_type or "")
     http = _codec(header.group(1)) if header else None
     note = f"unknown encoding {said!r} declared" if said and not _codec(said) else None
+    if declared and declared.startswith("iso2022") and b"\x1b" in body:
+        # 7-bit encodings (ISO-2022-JP mail-era feeds) are also valid UTF-8: trust them.
+        try:
+            return body.decode(declared), declared, note
+        except UnicodeDecodeError:
+            pass
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -233,7 +239,9 @@ def _expand(text: str, entities: dict[str, str]) -> str:
         value = entities[match.group(1)]
         added += len(value)
         if added > MAX_EXPANSION:
-            raise UnsafeXML(f"XML entities would expand past {MAX_EXPANSION} characters")
+            raise UnsafeXML(
+                f"XML entities refused: they would expand past {MAX_EXPANSION} characters"
+            )
         return value
 
     # Nothing is expanded inside CDATA sections or comments, as a parser would not.
