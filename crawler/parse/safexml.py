@@ -85,6 +85,27 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+def wide_encoding(body: bytes) -> str | None:
+    """The UTF-16/32 codec ``body`` is in, by its byte order mark or its first "<"."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return encoding if encoding != "utf-8-sig" else None
+    for mark, encoding in _UNMARKED:
+        if body.startswith(mark) and body[len(mark) : len(mark) + 1] != b"\x00":
+            return encoding
+    return None
+
+
+def head_bytes(body: bytes, size: int = 2048) -> bytes:
+    """The first ``size`` characters of ``body`` as ASCII-compatible bytes, for sniffing
+    what a document is: a UTF-16 feed starts ``<rss`` too."""
+    encoding = wide_encoding(body)
+    if encoding is None:
+        return body[:size]
+    text = body[: size * 4].decode(encoding, "replace")
+    return text[:size].encode("utf-8", "replace")
+
+
 def decode_xml(body: bytes, content_type: str | None = None) -> tuple[str, str, str | None]:
     """(text, encoding, note) of an XML document, never raising for its encoding.
 

@@ -23,6 +23,7 @@ from crawler.items import DiscoveryItem, RediscoverItem, SourceStatusItem
 from crawler.parse.decode import decode_html
 from crawler.parse.feeds import FeedError, is_json_feed
 from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
+from crawler.parse.safexml import head_bytes
 from crawler.parse.sitemaps import SitemapError
 from crawler.parse.urls import site_root
 from crawler.spiders.base import SourceSpider, content_type_of, flag
@@ -35,7 +36,7 @@ def sniff(body: bytes) -> str:
     """ "feed", "sitemap" or "html": what a document looks like from its first bytes."""
     if is_json_feed(body):
         return "feed"
-    head = body[:2048].lower()
+    head = head_bytes(body).lower()
     if b"<urlset" in head or b"<sitemapindex" in head:
         return "sitemap"
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
