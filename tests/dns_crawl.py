@@ -1,5 +1,7 @@
 """Poll every source of a config once, as the service does, with names answered by a
-scripted name server: ``python dns_crawl.py CONFIG ANSWERS_JSON TTL``.
+scripted name server: ``python dns_crawl.py CONFIG ANSWERS_JSON TTL``; with ``-`` for
+ANSWERS_JSON, names are resolved by the system (a real name server, in the test that
+runs this in a private mount namespace with its own resolv.conf).
 
 ANSWERS_JSON maps a host name to its successive answers (each a list of addresses;
 the last one repeats): ``{"rebind.test": [["127.0.0.1"], ["127.0.0.2"]]}``. Names
@@ -46,20 +48,24 @@ class ScriptedNameServer:
 def main(config_path: str, answers_path: str, ttl: str) -> None:
     from scrapy.crawler import AsyncCrawlerRunner
 
-    from crawler.resolver import VettedResolver
     from scheduler.config import load_config
     from scheduler.crawl import run_in_reactor
     from scheduler.runtime import scrapy_settings, spider_arguments, spider_for
 
     config = load_config(config_path)
-    with open(answers_path, encoding="utf-8") as answers:
-        name_server = ScriptedNameServer(json.load(answers))
+    name_server = ScriptedNameServer({})
+    if answers_path != "-":
+        with open(answers_path, encoding="utf-8") as answers:
+            name_server = ScriptedNameServer(json.load(answers))
     outcomes: dict[str, Any] = {}
 
     async def crawl_all() -> None:
         from twisted.internet import reactor
 
-        VettedResolver(reactor, backend=name_server, ttl=float(ttl)).install_on_reactor()
+        if answers_path != "-":  # else the fetch guard installs the crawler's own resolver
+            from crawler.resolver import VettedResolver
+
+            VettedResolver(reactor, backend=name_server, ttl=float(ttl)).install_on_reactor()
         runner = AsyncCrawlerRunner(scrapy_settings(config))
         for source in config.source:
             crawler = runner.create_crawler(spider_for(source.kind))
