@@ -48,6 +48,12 @@ REMOTE_CONTROL_ENABLED = False
 # Scrapy runs up to CONCURRENT_ITEMS tasks per callback output; the pipeline is
 # synchronous SQLite, so those tasks only cost (~100 task creations per page).
 CONCURRENT_ITEMS = 1
+# Responses wait in Scrapy's scraper buffer while their pages are extracted; once it
+# holds more than this many bytes the engine stops downloading until it drains, and
+# with AutoThrottle off every crawl then stalls on it. One page may be DOWNLOAD_MAXSIZE
+# on its own: room for two of those and a full round of ordinary pages
+# (scheduler.runtime.scraper_buffer sizes it again from the configured max_size).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2 * DOWNLOAD_MAXSIZE + CONCURRENT_REQUESTS * 256 * 1024
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
