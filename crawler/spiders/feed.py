@@ -26,6 +26,11 @@ async def read_feed(spider: SourceSpider, response: Response) -> Feed:
         )
     except ParseTimeout as err:
         raise FeedError(f"feed not read: {err}") from err
+    except FeedError:
+        raise
+    except Exception as err:  # a parser bug must cost this poll, never the crawl
+        spider.logger.warning("feed %s: %s: %s", response.url, type(err).__name__, err)
+        raise FeedError(f"feed not read: {type(err).__name__} in the parser") from err
 
 
 def feed_refs(feed: Feed) -> list[ArticleRef]:

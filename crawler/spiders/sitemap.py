@@ -55,6 +55,11 @@ async def read_sitemap(spider: SourceSpider, response: Response) -> Sitemap:
         return await spider.parse_off_loop(parse, response.body, response.url)
     except ParseTimeout as err:
         raise SitemapError(f"sitemap not read: {err}") from err
+    except SitemapError:
+        raise
+    except Exception as err:  # a parser bug must cost this poll, never the crawl
+        spider.logger.warning("sitemap %s: %s: %s", response.url, type(err).__name__, err)
+        raise SitemapError(f"sitemap not read: {type(err).__name__} in the parser") from err
 
 
 async def poll_sitemap(

@@ -32,6 +32,7 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("crawler.parse.safexml", "UnsafeXML"),
     ("crawler.parse.opml", "OPMLError"),
     ("crawler.middlewares", "FetchRefused"),
+    ("crawler.spiders.base", "ParseTimeout"),
     ("alerts.watchlist", "WatchlistError"),
     ("alerts.imports.records", "ListImportError"),
     ("alerts.render", "TemplateProblem"),
