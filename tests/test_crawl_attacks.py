@@ -220,4 +220,6 @@ def test_feeds_are_parsed_off_the_event_loop() -> None:
     took, worst_gap, entries = asyncio.run(measure())
     assert entries == MAX_ENTRIES
     assert took > 0.5, took  # long enough for a stall to show
-    assert worst_gap < 0.3, f"the loop stalled {worst_gap:.2f}s of a {took:.2f}s parse"
+    # Parsed on the loop, the worst gap would be the whole parse; a busy machine may
+    # still deschedule the process for a moment, so the bound is relative.
+    assert worst_gap < took / 4, f"the loop stalled {worst_gap:.2f}s of a {took:.2f}s parse"
