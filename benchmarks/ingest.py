@@ -25,7 +25,8 @@ scripts, JSON-LD, ad slots, figures, teasers, comments and a footer around
 
 The benchmark config turns AutoThrottle off and allows 16 requests at once to the
 one local site (Scrapy's default is 8 per domain, 16 in all): AutoThrottle would
-otherwise measure its own delays, not newsradar's cost.
+otherwise measure its own delays, not newsradar's cost. One more ingest run has it
+on, to compare: turning it off must never make a crawl slower.
 """
 
 from __future__ import annotations
@@ -270,12 +271,13 @@ def run_floor(base: str, articles: int, concurrent_items: int) -> dict[str, Any]
     return {"pages": done["pages"], "extracted": done["text"], "seconds": seconds}
 
 
-def _config(db: Path, urls: list[str], workers: int | None) -> Any:
+def _config(db: Path, urls: list[str], workers: int | None, autothrottle: bool = False) -> Any:
     from scheduler.config import parse_config
 
     workers_line = "" if workers is None else f"extract_workers = {workers}\n"
     text = (
-        f'database = "{db}"\n[crawl]\ninterval = "1h"\nautothrottle = false\n'
+        f'database = "{db}"\n[crawl]\ninterval = "1h"\n'
+        f"autothrottle = {'true' if autothrottle else 'false'}\n"
         f"per_domain = 16\nmax_articles = 5000\n{workers_line}"
     )
     text += "".join(
@@ -284,7 +286,9 @@ def _config(db: Path, urls: list[str], workers: int | None) -> Any:
     return parse_config(text)
 
 
-def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
+def run_ingest(
+    base: str, feeds: int, workers: int | None, autothrottle: bool = False
+) -> dict[str, Any]:
     """newsradar's crawl of every feed, then matching, timed together."""
     from alerts.pending import match_pending
     from alerts.watchlist import Watchlist
@@ -296,7 +300,10 @@ def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
     watchlist = Watchlist.compile(parse_config(default_config_text()).entities())
     with tempfile.TemporaryDirectory() as tmp:
         config = _config(
-            Path(tmp) / "bench.db", [f"{base}/feeds/{f}.xml" for f in range(feeds)], workers
+            Path(tmp) / "bench.db",
+            [f"{base}/feeds/{f}.xml" for f in range(feeds)],
+            workers,
+            autothrottle,
         )
 
         async def main() -> dict[str, Any]:
@@ -390,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--items", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--autothrottle", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.articles, args.feeds, args.repoll_feeds = 400, 8, 200
@@ -398,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.child == "floor":
             result = run_floor(args.base, args.articles, args.items)
         elif args.child == "ingest":
-            result = run_ingest(args.base, args.feeds, args.workers)
+            result = run_ingest(args.base, args.feeds, args.workers, args.autothrottle)
         else:
             result = run_repoll(args.base, args.repoll_feeds)
         print(json.dumps(result))
@@ -416,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             "floor_items1": _child("floor", base, args, ["--items=1"]),
             "ingest": _child("ingest", base, args, []),
             "ingest_inline": _child("ingest", base, args, ["--workers=0"]),
+            "ingest_autothrottle": _child("ingest", base, args, ["--autothrottle"]),
             "repoll": _child("repoll", base, args, []),
         }
     finally:
@@ -442,6 +451,7 @@ def render(results: dict[str, Any], args: argparse.Namespace, command: str) -> s
         ("floor, CONCURRENT_ITEMS=1", results["floor_items1"], "pages"),
         ("newsradar ingest, extraction pool (workers = cores)", results["ingest"], "articles"),
         ("newsradar ingest, extraction on the event loop", results["ingest_inline"], "articles"),
+        ("newsradar ingest, pool, AutoThrottle on", results["ingest_autothrottle"], "articles"),
     ]
     table = "\n".join(
         f"| {label} | {r[key]} | {r['seconds']:.1f} | {rate(r, key):.0f} | "

@@ -16,6 +16,7 @@ Two rules, both needed:
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -31,11 +32,30 @@ def port_of(url: str) -> int:
     return parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for (IPv4-mapped, 6to4, NAT64), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: IPAddress) -> bool:
-    """True for globally routable unicast addresses only."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    """True for globally routable unicast addresses only (an IPv6 address that
+    embeds an IPv4 one must be public on both counts)."""
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return embedded.is_global and not embedded.is_multicast
+    return True
 
 
 @dataclass
@@ -71,3 +91,8 @@ class LinkPolicy:
         if is_public(address):
             return True
         return (str(address), port_of(url)) in self.source_endpoints
+
+    def refused_addresses(self, addresses: Iterable[IPAddress], url: str) -> list[IPAddress]:
+        """The addresses of a name that break the address rule: any one of them
+        refuses the name, since the connection could use any."""
+        return [address for address in addresses if not self.allows_address(address, url)]

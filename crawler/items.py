@@ -34,6 +34,7 @@ class SourceStatusItem:
     error: str | None = None
     entries: int = 0
     not_modified: bool = False  # the server answered 304: nothing was parsed
+    note: str | None = None  # what was odd about a readable document (malformed XML, ...)
 
 
 @dataclass

@@ -4,7 +4,6 @@ cache shared by the crawls it is handed to."""
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
 from typing import Any
 
@@ -15,8 +14,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.guard import LinkPolicy, port_of
-from crawler.parse.urls import host_of
+from crawler.guard import IPAddress, LinkPolicy, port_of
+from crawler.parse.urls import host_of, is_http
+from crawler.resolver import resolver_of
 from crawler.robots import RobotsCache
 
 log = logging.getLogger(__name__)
@@ -30,42 +30,44 @@ class FetchGuard:
     """Refuse requests that break the source's LinkPolicy (crawler.guard).
 
     Runs before every other downloader middleware, robots.txt included, and
-    again for each redirect, so no byte is sent to a refused host. Names are
-    resolved through the reactor's resolver, whose cache the download then uses:
-    the address checked is the address connected to.
+    again for each redirect, so no byte is sent to a refused host. Only http(s)
+    URLs are fetched. Names are resolved by the reactor's VettedResolver
+    (crawler.resolver), the one the connection uses: every address of the name is
+    vetted here, and the connection is handed that same answer, vetted again.
     """
 
     def __init__(self, crawler: Crawler) -> None:
+        from twisted.internet import reactor
+
         self.crawler = crawler
         self.stats = crawler.stats
+        self.resolver = resolver_of(reactor)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FetchGuard:
         return cls(crawler)
 
-    async def _address(self, host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-        from twisted.internet import reactor
-
+    async def _addresses(self, host: str) -> tuple[IPAddress, ...]:
         try:
-            return ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        try:
-            resolved = await maybe_deferred_to_future(reactor.resolve(host))
+            return await maybe_deferred_to_future(self.resolver.lookup(host))
         except Exception as err:
             raise IgnoreRequest(f"DNS lookup failed for {host}") from err
-        return ipaddress.ip_address(resolved)
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         policy: LinkPolicy | None = getattr(self.crawler.spider, "link_policy", None)
         if policy is None:
             return
         url = request.url
+        if not is_http(url):
+            self.stats.inc_value("newsradar/refused_scheme")
+            log.warning("refused %s: only http and https URLs are fetched", url[:200])
+            raise FetchRefused(f"not an http(s) URL: {urlparse_cached(request).scheme}")
         host = host_of(url)
         if not policy.source_endpoints:
-            source_host = host_of(policy.source_url)
-            source_address = await self._address(source_host)
-            policy.source_endpoints.add((str(source_address), port_of(policy.source_url)))
+            source_addresses = await self._addresses(host_of(policy.source_url))
+            source_port = port_of(policy.source_url)
+            policy.source_endpoints.update((str(a), source_port) for a in source_addresses)
+            self.resolver.register_source(source_addresses, source_port)
         # The configured URL (and its redirects) may be anywhere public; robots.txt
         # is only ever asked of a host a request already passed for.
         configured = request.meta.get("newsradar_configured") or (
@@ -76,11 +78,12 @@ class FetchGuard:
             self.stats.inc_value("newsradar/refused_offsite")
             log.info("refused offsite link %s (allowed: %s)", url, sorted(policy.sites))
             raise FetchRefused(f"offsite link refused: {host}")
-        address = await self._address(host)
-        if not policy.allows_address(address, url):
+        refused = policy.refused_addresses(await self._addresses(host), url)
+        if refused:
             self.stats.inc_value("newsradar/refused_private")
-            log.warning("refused %s: %s is a private address", url, address)
-            raise FetchRefused(f"private address refused: {host} ({address})")
+            shown = ", ".join(map(str, refused))
+            log.warning("refused %s: %s is a private address", url, shown)
+            raise FetchRefused(f"private address refused: {host} ({shown})")
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):

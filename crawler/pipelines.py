@@ -50,6 +50,7 @@ class StorePipeline:
         # Why an article could not be written (a full disk...): the poll then fails, so
         # its validators are not saved and the next poll fetches the entries again.
         self.store_error: str | None = None
+        self.source_note: str | None = None
         self.source_answered = False
         self.not_modified = False
         self.entries = 0
@@ -108,6 +109,7 @@ class StorePipeline:
         # document after its entries were read) is still an error.
         self.source_answered = True
         self.source_error = self.source_error or item.error
+        self.source_note = self.source_note or item.note
         self.not_modified = self.not_modified or item.not_modified
         self.entries += item.entries
 
@@ -163,6 +165,8 @@ class StorePipeline:
         stats.set_value("newsradar/articles_new", self.articles_new)
         stats.set_value("newsradar/articles_updated", self.articles_updated)
         stats.set_value("newsradar/not_modified", self.not_modified)
+        if self.source_note:
+            stats.set_value("newsradar/source_note", self.source_note)
         if error:
             stats.set_value("newsradar/source_error", error)
         elif reason == "finished":
@@ -178,6 +182,8 @@ class StorePipeline:
             status = (
                 f"{self.entries} entries: {self.articles_new} new, {self.articles_updated} updated"
             )
+            if self.source_note:
+                status += f" (read, but {self.source_note})"
         if self.run_id is None:
             return  # the run could not even be started: nothing to record it in
         store.set_last_status(self.db, self.source_id, status)

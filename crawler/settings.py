@@ -16,6 +16,13 @@ USER_AGENT = "newsradar/0.1 (self-hosted news monitor)"
 ROBOTSTXT_OBEY = True
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# One resolver for the fetch guard and the connection: every address of a name is
+# vetted, and only vetted addresses are connected to (crawler.resolver). The guard
+# installs it where Scrapy does not (crawls run by AsyncCrawlerRunner).
+TWISTED_DNS_RESOLVER = "crawler.resolver.VettedResolver"
+# http(s) only: a file://, ftp://, s3:// or data: URL named by a hostile document
+# (robots.txt Sitemap: lines, redirects, feed links) has no handler to reach.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 
 # Many sources on many sites are crawled at once; each site is treated gently.
 CONCURRENT_REQUESTS = 64
@@ -41,6 +48,12 @@ REMOTE_CONTROL_ENABLED = False
 # Scrapy runs up to CONCURRENT_ITEMS tasks per callback output; the pipeline is
 # synchronous SQLite, so those tasks only cost (~100 task creations per page).
 CONCURRENT_ITEMS = 1
+# Responses wait in Scrapy's scraper buffer while their pages are extracted; once it
+# holds more than this many bytes the engine stops downloading until it drains, and
+# with AutoThrottle off every crawl then stalls on it. One page may be DOWNLOAD_MAXSIZE
+# on its own: room for two of those and a full round of ordinary pages
+# (scheduler.runtime.scraper_buffer sizes it again from the configured max_size).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2 * DOWNLOAD_MAXSIZE + CONCURRENT_REQUESTS * 256 * 1024
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
@@ -59,5 +72,7 @@ NEWSRADAR_DB_PATH = "newsradar.db"
 NEWSRADAR_EXTRACT_WORKERS = None
 # Seconds before an article's extraction is given up (the feed's text is kept).
 NEWSRADAR_EXTRACT_TIMEOUT = 30
+# Seconds a feed or sitemap may take to parse (off the event loop) before it is given up.
+NEWSRADAR_PARSE_TIMEOUT = 20
 # Seconds a site's robots.txt is reused across polls.
 NEWSRADAR_ROBOTSTXT_TTL = 3600

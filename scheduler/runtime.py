@@ -30,6 +30,16 @@ class MissingDatabase(Exception):
 
 # Scrapy's own download warning size, unless max_size is smaller still.
 WARN_SIZE = 4 * 1024 * 1024
+# What an ordinary article page may weigh in the scraper buffer (see scraper_buffer).
+PAGE_ALLOWANCE = 256 * 1024
+
+
+def scraper_buffer(max_size: int, concurrent_requests: int) -> int:
+    """Bytes of responses Scrapy's scraper may hold before downloads pause: two pages
+    of the largest size allowed and a full round of ordinary ones, so extraction
+    (which responses wait for there) never stops the downloads, whatever the
+    throttling settings."""
+    return 2 * max_size + concurrent_requests * PAGE_ALLOWANCE
 
 
 def targets_of(config: Config) -> list[Target]:
@@ -123,6 +133,9 @@ def scrapy_settings(config: Config, *, verbose: bool = False) -> Settings:
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "DOWNLOAD_MAXSIZE": crawl.max_size,
         "DOWNLOAD_WARNSIZE": min(crawl.max_size, WARN_SIZE),
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": scraper_buffer(
+            crawl.max_size, settings.getint("CONCURRENT_REQUESTS")
+        ),
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "RETRY_TIMES": crawl.retries,

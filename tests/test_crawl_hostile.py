@@ -53,8 +53,9 @@ SOURCE_CASES = {
     "/pdf": "not a feed: PDF document",
     "/image.png": "not a feed: PNG image",
     "/empty": "empty document",
-    "/truncated.xml": "malformed XML",
 }
+# Readable though damaged: a good poll, with what was odd noted on it.
+DAMAGED_CASES = {"/truncated.xml": "malformed XML"}
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_every_broken_source_is_unhealthy_with_its_reason_and_others_carry_on(
         sources = [{"name": "Good", "url": news_site.rss_url, "kind": "feed"}]
         sources += [
             {"name": f"Bad {path}", "url": hostile.url(path), "kind": "feed"}
-            for path in SOURCE_CASES
+            for path in [*SOURCE_CASES, *DAMAGED_CASES]
         ]
         config = write_config(
             tmp_path / "newsradar.toml", sources, timeout="1s", retries=0, max_size="1MB"
@@ -103,9 +104,19 @@ def test_every_broken_source_is_unhealthy_with_its_reason_and_others_carry_on(
             assert row["consecutive_failures"] == 1, path
             assert f"source Bad {path}: failed:" in first.stderr
 
-        # The readable part of a truncated feed is kept all the same.
+        # The readable part of a truncated feed is kept, and the poll counts as good.
         stored = {r["url"] for r in db.execute("SELECT url FROM articles")}
         assert hostile.url("/page/story-number-1") in stored
+        for path, note in DAMAGED_CASES.items():
+            row = rows[f"Bad {path}"]
+            assert row["last_error"] is None and row["consecutive_failures"] == 0, path
+            assert note in row["last_status"], row["last_status"]
+            validators = db.execute(
+                "SELECT COUNT(*) FROM runs JOIN sources ON sources.id = runs.source_id "
+                "WHERE sources.name = ? AND runs.status = 'ok'",
+                [f"Bad {path}"],
+            ).fetchone()[0]
+            assert validators == 1, path
 
         # Retried on the next poll; still failing, the count goes up.
         second = run_once(config)

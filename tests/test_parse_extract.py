@@ -35,6 +35,13 @@ METADATA = {
         "2024-03-14",
         "en",
     ),
+    # React/Next.js: `text<!-- --> more` inside paragraphs.
+    "nextjs-story": (
+        "Desalination plant opens in Aqaba after six years of delays",
+        "Layla Haddad",
+        "2024-06-18",
+        "en",
+    ),
     "sahel-latin1": (
         "Sécheresse : les éleveurs du Sahel vendent leurs troupeaux",
         None,

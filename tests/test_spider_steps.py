@@ -123,6 +123,15 @@ def test_sitemaps_in_robots() -> None:
     assert sitemaps_in_robots(b"\xff\xfe garbage") == []
 
 
+def test_sitemaps_in_robots_are_http_only() -> None:
+    robots = (
+        b"Sitemap: file:///dev/zero\nSitemap: ftp://127.0.0.2:21/s.xml\n"
+        b"Sitemap: data:text/xml,<urlset/>\nSitemap: s3://bucket/s.xml\n"
+        b"Sitemap: //e.org/relative.xml\nSitemap: http://e.org/ok.xml\n"
+    )
+    assert sitemaps_in_robots(robots) == ["http://e.org/ok.xml"]
+
+
 def failure(error: Exception, url: str = "https://e.org/feed") -> Failure:
     try:
         raise error

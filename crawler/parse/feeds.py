@@ -17,7 +17,7 @@ from typing import Any
 import feedparser
 
 from crawler.parse.dates import from_struct_time, parse_date
-from crawler.parse.safexml import UnsafeXML, check_xml
+from crawler.parse.safexml import UnsafeXML, clean_xml
 from crawler.parse.urls import canonical_url, is_http
 
 
@@ -52,6 +52,8 @@ class Feed:
 _TAGS = re.compile(r"<[^>]+>")
 # feedparser reports these as "bozo" though the feed is fine.
 _BENIGN = ("CharacterEncodingOverride", "NonXMLContentType")
+# Entries read per document: a feed of 500,000 items costs what 10,000 cost.
+MAX_ENTRIES = 10_000
 
 
 def _plain(text: str | None) -> str | None:
@@ -62,40 +64,68 @@ def _plain(text: str | None) -> str | None:
     return cleaned or None
 
 
+def _literal(text: str | None) -> str | None:
+    """A text-type value (Atom type="text", RSS titles) as written: "History of the
+    <blink> tag" is a title about a tag, not markup."""
+    if not text:
+        return None
+    return " ".join(text.split()) or None
+
+
+def _detail_text(entry: Any, key: str) -> str | None:
+    """``entry[key]`` as words: kept literally when its type is plain text."""
+    value = entry.get(key)
+    if not isinstance(value, str):
+        return None
+    detail = entry.get(f"{key}_detail") or {}
+    if detail.get("type") == "text/plain":
+        return _literal(value)
+    return _plain(value)
+
+
 def is_json_feed(body: bytes) -> bool:
     """True when ``body`` looks like a JSON document rather than XML."""
     return body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
-def parse_feed(body: bytes, url: str) -> Feed:
-    """Parse the feed document fetched from ``url``.
+def parse_feed(
+    body: bytes, url: str, content_type: str | None = None, *, max_entries: int = MAX_ENTRIES
+) -> Feed:
+    """Parse the feed document fetched from ``url`` (served as ``content_type``).
 
-    Relative links are resolved against ``url`` (or the feed's xml:base); entries
-    without a link are skipped (an entry whose guid is a permalink uses it); a
-    link or guid listed twice is kept once. Raises FeedError when the document is
-    not a feed at all, or declares XML entities (refused, never expanded).
+    The document is decoded as its BOM, XML declaration or HTTP charset says, or
+    as detected (crawler.parse.safexml), and handed to feedparser without its
+    DOCTYPE. Relative links are resolved against ``url`` (or the feed's xml:base);
+    entries without a link are skipped (an entry whose guid is a permalink uses
+    it); a link or guid listed twice is kept once; at most ``max_entries`` entries
+    are read. Raises FeedError when the document is not a feed at all, or declares
+    entities it may not (refused, never expanded).
     """
     if not body.strip():
         raise FeedError("empty document")
     if is_json_feed(body):
-        return _parse_json_feed(body, url)
+        return _parse_json_feed(body, url, max_entries)
     try:
-        check_xml(body)
+        clean = clean_xml(body, content_type)
     except UnsafeXML as err:
         raise FeedError(str(err)) from err
     parsed = feedparser.parse(
-        body,
-        response_headers={"content-location": url, "content-type": "application/xml"},
+        clean.data,
+        response_headers={
+            "content-location": url,
+            "content-type": "application/xml; charset=utf-8",
+        },
         # Feed HTML is reduced to plain text here; feedparser's own sanitizer is
         # not needed, and resolving relative URIs is (for links).
         sanitize_html=False,
     )
     version = parsed.get("version") or ""
-    problem = None
+    problems = [clean.note] if clean.note else []
     if parsed.get("bozo"):
         error = parsed.get("bozo_exception")
         if error is not None and type(error).__name__ not in _BENIGN:
-            problem = f"malformed XML: {error}"
+            problems.append(f"malformed XML: {error}")
+    problem = "; ".join(problems) or None
     if not version and not parsed.entries:
         raise FeedError(f"not a feed: {problem or 'no RSS, Atom or JSON feed found'}")
     channel = parsed.get("feed", {})
@@ -103,7 +133,7 @@ def parse_feed(body: bytes, url: str) -> Feed:
     entries: dict[str, FeedEntry] = {}
     guids: set[str] = set()
     skipped = 0
-    for entry in parsed.entries:
+    for entry in parsed.entries[:max_entries]:
         link = entry.get("link")
         guid = entry.get("id")
         if not link and isinstance(guid, str) and is_http(guid):
@@ -125,8 +155,8 @@ def parse_feed(body: bytes, url: str) -> Feed:
         updated = from_struct_time(dict.get(entry, "updated_parsed")) or published
         entries[link] = FeedEntry(
             link=link,
-            title=_plain(entry.get("title")),
-            summary=_plain(entry.get("summary") or _content(entry)),
+            title=_detail_text(entry, "title"),
+            summary=_detail_text(entry, "summary") or _plain(_content(entry)),
             published=published or updated,
             updated=updated,
             author=_plain(entry.get("author")),
@@ -135,7 +165,7 @@ def parse_feed(body: bytes, url: str) -> Feed:
         entries=list(entries.values()),
         version=version or "unknown",
         home=canonical_url(home, base=url) if isinstance(home, str) and home else None,
-        title=_plain(channel.get("title")),
+        title=_detail_text(channel, "title"),
         problem=problem,
         skipped=skipped,
     )
@@ -150,7 +180,7 @@ def _content(entry: Any) -> str | None:
     return None
 
 
-def _parse_json_feed(body: bytes, url: str) -> Feed:
+def _parse_json_feed(body: bytes, url: str, max_entries: int) -> Feed:
     """JSON Feed (https://jsonfeed.org/version/1.1)."""
     try:
         document = json.loads(body.decode("utf-8-sig"))
@@ -167,7 +197,7 @@ def _parse_json_feed(body: bytes, url: str) -> Feed:
     entries: dict[str, FeedEntry] = {}
     ids: set[str] = set()
     skipped = 0
-    for item in items:
+    for item in items[:max_entries]:
         if not isinstance(item, dict):
             skipped += 1
             continue

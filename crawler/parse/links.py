@@ -67,11 +67,19 @@ class Link:
 
 
 def parse_html(body: str | bytes) -> lxml.html.HtmlElement | None:
-    """Parse an HTML document leniently; None when there is nothing to parse."""
+    """Parse an HTML document leniently, without its comments; None when there is
+    nothing to parse.
+
+    Comments go at parse time: React and Next.js write ``text<!-- --> more`` inside
+    paragraphs, and trafilatura, handed a tree that keeps them, loses the text after
+    each one (it drops comments itself only when it parses the page).
+    """
     if not body or not body.strip():
         return None
     try:
-        return lxml.html.document_fromstring(body)
+        return lxml.html.document_fromstring(
+            body, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+        )
     except (etree.ParserError, ValueError):
         return None
 

@@ -4,7 +4,7 @@ A news site's sitemap may list fifty thousand archive URLs; only entries dated
 within the window (``lastmod``, or the News sitemap's ``publication_date``) are
 kept, so polling it costs a fetch per *recent* article, not per URL. The document
 is streamed through lxml's iterparse with entity resolution and network access
-off, after the entity-declaration check every XML document gets.
+off, once crawler.parse.safexml has decoded it and removed its DOCTYPE.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from io import BytesIO
 from lxml import etree
 
 from crawler.parse.dates import parse_date
-from crawler.parse.safexml import UnsafeXML, check_xml
+from crawler.parse.safexml import UnsafeXML, clean_xml
 from crawler.parse.urls import canonical_url, is_http
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+# The sitemap protocol's own limit of URLs per file: entries past it are not read.
+MAX_ENTRIES = 50_000
 
 
 class SitemapError(Exception):
@@ -83,7 +85,7 @@ def parse_sitemap(
     if not body.strip():
         raise SitemapError("empty document")
     try:
-        check_xml(body)
+        body = clean_xml(body).data
     except UnsafeXML as err:
         raise SitemapError(str(err)) from err
     sitemap: Sitemap | None = None
@@ -117,6 +119,9 @@ def parse_sitemap(
                 del parent[0]  # free what was already read
             if entry is None:
                 continue
+            if sitemap.total >= MAX_ENTRIES:
+                sitemap.over_limit += 1  # and the rest of the document is not read
+                break
             sitemap.total += 1
             sitemap.news = sitemap.news or is_news
             if entry.updated is None:
@@ -135,7 +140,7 @@ def parse_sitemap(
         raise SitemapError("not a sitemap: no <urlset> or <sitemapindex>")
     dated.sort(key=lambda e: e.updated or "", reverse=True)
     kept = dated + undated
-    sitemap.over_limit = max(len(kept) - limit, 0)
+    sitemap.over_limit += max(len(kept) - limit, 0)
     for entry in kept[:limit]:
         loc = canonical_url(entry.loc, base=url)
         if is_http(loc):

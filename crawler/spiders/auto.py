@@ -10,7 +10,7 @@ discovers again. ``-a discover_only=1`` reports every candidate and follows none
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import scrapy
@@ -23,11 +23,12 @@ from crawler.items import DiscoveryItem, RediscoverItem, SourceStatusItem
 from crawler.parse.decode import decode_html
 from crawler.parse.feeds import FeedError, is_json_feed
 from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
+from crawler.parse.safexml import head_bytes
 from crawler.parse.sitemaps import SitemapError
 from crawler.parse.urls import site_root
 from crawler.spiders.base import SourceSpider, content_type_of, flag
 from crawler.spiders.failures import failed_request
-from crawler.spiders.feed import poll_feed, read_feed
+from crawler.spiders.feed import poll_feed, read_and_poll_feed, read_feed
 from crawler.spiders.page import poll_listing
 from crawler.spiders.sitemap import poll_sitemap, read_sitemap, sitemaps_in_robots
 
@@ -36,7 +37,7 @@ def sniff(body: bytes) -> str:
     """ "feed", "sitemap" or "html": what a document looks like from its first bytes."""
     if is_json_feed(body):
         return "feed"
-    head = body[:2048].lower()
+    head = head_bytes(body).lower()
     if b"<urlset" in head or b"<sitemapindex" in head:
         return "sitemap"
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
@@ -44,12 +45,18 @@ def sniff(body: bytes) -> str:
     return "html"
 
 
+async def _poll_page(spider: SourceSpider, response: Response) -> AsyncIterator[Any]:
+    for result in poll_listing(spider, response):
+        yield result
+
+
+async def _each(results: Iterable[Any]) -> AsyncIterator[Any]:
+    for result in results:
+        yield result
+
+
 # How a document of each kind is polled once discovery has chosen it.
-POLLERS: dict[str, Callable[[SourceSpider, Response], Iterator[Any]]] = {
-    "feed": poll_feed,
-    "sitemap": poll_sitemap,
-    "page": poll_listing,
-}
+POLLERS = {"feed": read_and_poll_feed, "sitemap": poll_sitemap, "page": _poll_page}
 
 
 class AutoSpider(SourceSpider):
@@ -83,13 +90,13 @@ class AutoSpider(SourceSpider):
 
     # -- polling what an earlier poll found
 
-    def parse_resolved(self, response: Response) -> Iterator[Any]:
+    async def parse_resolved(self, response: Response) -> AsyncIterator[Any]:
         """Poll the document discovery found; rediscover next time if it is gone."""
         if response.status == 304:
             yield self.not_modified()
             return
         broken = False
-        for result in POLLERS[response.meta["newsradar_kind"]](self, response):
+        async for result in POLLERS[response.meta["newsradar_kind"]](self, response):
             if isinstance(result, SourceStatusItem) and result.error and not result.entries:
                 broken = True
             yield result
@@ -130,17 +137,18 @@ class AutoSpider(SourceSpider):
         looks = sniff(response.body)
         if looks == "feed":
             try:
-                feed = read_feed(response)
+                feed = await read_feed(self, response)
             except FeedError as err:
                 yield self.source_error(str(err))
                 return
             self._found("feed", response.url)
-            for result in self._chosen("feed", response, poll_feed(self, response, feed)):
+            polled = _each(poll_feed(self, response, feed))
+            async for result in self._chosen("feed", response, polled):
                 yield result
             return
         if looks == "sitemap":
             self._found("sitemap", response.url)
-            for result in self._chosen("sitemap", response, poll_sitemap(self, response)):
+            async for result in self._chosen("sitemap", response, poll_sitemap(self, response)):
                 yield result
             return
         page = decode_html(response.body, content_type_of(response))
@@ -160,12 +168,13 @@ class AutoSpider(SourceSpider):
             if found is None or sniff(found.body) != "feed":
                 continue
             try:
-                feed = read_feed(found)
+                feed = await read_feed(self, found)
             except FeedError:
                 continue
             self._found("feed", found.url)
             if not self.discover_only:
-                for result in self._chosen("feed", found, poll_feed(self, found, feed)):
+                polled = _each(poll_feed(self, found, feed))
+                async for result in self._chosen("feed", found, polled):
                     yield result
                 return
         robots = await self.fetch(root + "robots.txt", robots_txt=True)
@@ -174,31 +183,36 @@ class AutoSpider(SourceSpider):
             if found is None:
                 continue
             try:
-                read_sitemap(self, found)
+                sitemap = await read_sitemap(self, found)
             except SitemapError:
                 continue
             self._found("sitemap", found.url)
             if not self.discover_only:
-                for result in self._chosen("sitemap", found, poll_sitemap(self, found)):
+                polled = poll_sitemap(self, found, sitemap=sitemap)
+                async for result in self._chosen("sitemap", found, polled):
                     yield result
                 return
         self.link_policy.add_site(response.url)
         if article_links(tree, response.url, self.link_policy.sites, limit=1):
             self._found("page", response.url)
         if not self.discover_only:
-            for result in self._chosen("page", response, poll_listing(self, response, tree)):
+            polled = _each(poll_listing(self, response, tree))
+            async for result in self._chosen("page", response, polled):
                 yield result
             return
         yield self._report()
 
-    def _chosen(self, kind: str, response: Response, polled: Iterator[Any]) -> Iterator[Any]:
+    async def _chosen(
+        self, kind: str, response: Response, polled: AsyncIterable[Any]
+    ) -> AsyncIterator[Any]:
         """Save the discovery, then poll the document (or just report, discover_only)."""
         if self.discover_only:
             yield self._report()
             return
         self.logger.info("source %s: polling %s as %s", self.source_name, response.url, kind)
         yield DiscoveryItem(self.source_url, kind, response.url, list(self.candidates))
-        yield from polled
+        async for result in polled:
+            yield result
 
     def _report(self) -> SourceStatusItem | DiscoveryItem:
         self.crawler.stats.set_value("newsradar/discovery", list(self.candidates))

@@ -9,9 +9,10 @@ own. The source's state comes from the pipeline, read once when the crawl opens
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.http import Response
@@ -33,6 +34,11 @@ from crawler.spiders.failures import describe_failure, failed_request
 from crawler.spiders.state import SourceState
 
 Callback = Callable[[Response], Any]
+T = TypeVar("T")
+
+
+class ParseTimeout(Exception):
+    """A fetched document took longer than its time bound to parse; it was given up."""
 
 
 def flag(value: Any) -> bool:
@@ -121,6 +127,21 @@ class SourceSpider(scrapy.Spider):
 
     # -- the polled documents
 
+    async def parse_off_loop(self, parser: Callable[..., T], *args: object) -> T:
+        """``parser(*args)`` in a thread, given up after NEWSRADAR_PARSE_TIMEOUT seconds
+        (ParseTimeout): parsing a huge document must not stall the event loop that
+        every crawl and the service's heartbeat share. The parsers bound their own
+        work too (entries read per document), so a given-up thread ends soon.
+
+        A thread, not the extraction processes: a feed is parsed on every poll, and
+        shipping it to a process costs more than most feeds take to parse.
+        """
+        timeout = self.settings.getfloat("NEWSRADAR_PARSE_TIMEOUT", 20)
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(parser, *args), timeout)
+        except TimeoutError:
+            raise ParseTimeout(f"parsing took over {timeout:g}s; given up") from None
+
     def document_request(
         self,
         url: str,
@@ -166,9 +187,12 @@ class SourceSpider(scrapy.Spider):
         self.logger.warning("source %s unreachable: %s", self.source_name, reason)
         yield SourceStatusItem(self.source_url, error=reason)
 
-    def status_ok(self, entries: int) -> SourceStatusItem:
-        """The source answered with a readable document of ``entries`` entries."""
-        return SourceStatusItem(self.source_url, entries=entries)
+    def status_ok(self, entries: int, note: str | None = None) -> SourceStatusItem:
+        """The source answered with a readable document of ``entries`` entries;
+        ``note`` says what was odd about it (a good poll all the same)."""
+        if note:
+            self.logger.warning("source %s: read, but %s", self.source_name, note)
+        return SourceStatusItem(self.source_url, entries=entries, note=note)
 
     def source_error(self, reason: str, entries: int = 0) -> SourceStatusItem:
         """Report the source unhealthy for ``reason``."""

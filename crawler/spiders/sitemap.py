@@ -5,7 +5,7 @@ follow its recent entries. Given a site's root URL, it finds the sitemaps in rob
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,9 +17,9 @@ from twisted.python.failure import Failure
 from crawler.parse.dates import iso_utc
 from crawler.parse.extract import binary_kind
 from crawler.parse.sitemaps import Sitemap, SitemapError, parse_sitemap
-from crawler.parse.urls import is_site_root, site_root
+from crawler.parse.urls import is_http, is_site_root, site_root
 from crawler.spiders.articles import ArticleRef
-from crawler.spiders.base import SourceSpider, validators_of
+from crawler.spiders.base import ParseTimeout, SourceSpider, validators_of
 from crawler.spiders.failures import failed_request
 
 # Where sites put their sitemap when robots.txt does not say.
@@ -30,43 +30,58 @@ MAX_DEPTH = 2
 
 
 def sitemaps_in_robots(body: bytes) -> list[str]:
-    """The ``Sitemap:`` URLs a robots.txt lists."""
+    """The http(s) ``Sitemap:`` URLs a robots.txt lists (a ``file://`` or ``ftp://`` one
+    is a hostile site's attempt to make the crawler read something else)."""
     try:
-        return list(dict.fromkeys(Protego.parse(body.decode("utf-8", "replace")).sitemaps))
+        listed = Protego.parse(body.decode("utf-8", "replace")).sitemaps
+        return [url for url in dict.fromkeys(listed) if is_http(url)]
     except Exception:  # robots.txt is free text; a broken one simply lists nothing
         return []
 
 
-def read_sitemap(spider: SourceSpider, response: Response) -> Sitemap:
-    """Parse a fetched sitemap, keeping the entries of the spider's window (at most
-    max_articles); raises SitemapError with a reason a user can act on."""
+async def read_sitemap(spider: SourceSpider, response: Response) -> Sitemap:
+    """Parse a fetched sitemap off the event loop, keeping the entries of the spider's
+    window (at most max_articles); raises SitemapError with a reason a user can act on."""
     kind = binary_kind(response.body)
     if kind and kind != "gzip archive":
         raise SitemapError(f"not a sitemap: {kind}")
     since = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=spider.window)
-    return parse_sitemap(
-        response.body,
-        response.url,
+    parse = functools.partial(
+        parse_sitemap,
         since=iso_utc(since),
         limit=spider.max_articles,
         max_size=spider.settings.getint("DOWNLOAD_MAXSIZE"),
     )
+    try:
+        return await spider.parse_off_loop(parse, response.body, response.url)
+    except ParseTimeout as err:
+        raise SitemapError(f"sitemap not read: {err}") from err
+    except SitemapError:
+        raise
+    except Exception as err:  # a parser bug must cost this poll, never the crawl
+        spider.logger.warning("sitemap %s: %s: %s", response.url, type(err).__name__, err)
+        raise SitemapError(f"sitemap not read: {type(err).__name__} in the parser") from err
 
 
-def poll_sitemap(
-    spider: SourceSpider, response: Response, depth: int = 0, *, top: bool = True
-) -> Iterator[Any]:
+async def poll_sitemap(
+    spider: SourceSpider,
+    response: Response,
+    depth: int = 0,
+    *,
+    top: bool = True,
+    sitemap: Sitemap | None = None,
+) -> AsyncIterator[Any]:
     """Status and validators, then the recent child sitemaps or article links.
 
     A sitemap an index lists (not ``top``) reports its failures to the log, not as
-    the source's health.
+    the source's health. ``sitemap`` is the document already parsed, if it was.
     """
     if response.status == 304:
         if top:
             yield spider.not_modified()
         return
     try:
-        sitemap = read_sitemap(spider, response)
+        sitemap = sitemap or await read_sitemap(spider, response)
     except SitemapError as err:
         if top:
             yield spider.source_error(str(err))
@@ -94,7 +109,8 @@ def poll_sitemap(
         )
         for entry in sitemap.entries
     ]
-    yield from spider.follow(refs)
+    for request in spider.follow(refs):
+        yield request
 
 
 def _child_failed(spider: SourceSpider, failure: Failure) -> None:
@@ -132,5 +148,6 @@ class SitemapSpider(SourceSpider):
         for url in found[:MAX_CHILD_SITEMAPS]:
             yield self.document_request(url, self.parse_document, configured=True)
 
-    def parse_document(self, response: Response) -> Iterator[Any]:
-        yield from poll_sitemap(self, response)
+    async def parse_document(self, response: Response) -> AsyncIterator[Any]:
+        async for result in poll_sitemap(self, response):
+            yield result

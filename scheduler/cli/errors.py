@@ -37,6 +37,7 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("crawler.parse.safexml", "UnsafeXML"),
     ("crawler.parse.opml", "OPMLError"),
     ("crawler.middlewares", "FetchRefused"),
+    ("crawler.spiders.base", "ParseTimeout"),
     ("alerts.watchlist", "WatchlistError"),
     ("alerts.imports.records", "ListImportError"),
     ("alerts.pending", "UnknownEntityError"),
