@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from alerts.dispatch import DeliveryPolicy
     from alerts.matcher import Watchlist
     from alerts.targets import Target
+    from crawler.poll import PollRequest
+    from crawler.spiders.state import SourceState
 
 
 class MissingDatabase(Exception):
@@ -142,3 +144,21 @@ def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
         "max_articles": source.max_articles or crawl.max_articles,
         "store_html": crawl.store_html if source.store_html is None else source.store_html,
     }
+
+
+def poll_request(config: Config, source: SourceConfig, state: SourceState) -> PollRequest:
+    """What one poll of ``source`` is asked to do: its settings and stored state."""
+    from crawler.poll import PollRequest
+
+    arguments = spider_arguments(config, source)
+    return PollRequest(
+        source_url=source.url,
+        kind=source.kind,
+        source_name=source.name,
+        allow_domains=arguments["allow_domains"],
+        window=arguments["window"],
+        max_articles=arguments["max_articles"],
+        store_html=arguments["store_html"],
+        resolved=state.resolved,
+        validators=dict(state.validators),
+    )

@@ -15,6 +15,7 @@ import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,7 +31,10 @@ from crawler.robots import RobotsCache
 from scheduler.config import Config, ConfigError, SourceConfig, cron_trigger, load_config
 from scheduler.crawl import CrawlOutcome, CrawlRunner
 from scheduler.health import expected_silence, notice_for
-from scheduler.runtime import compile_watchlist, delivery_policy, targets_of
+from scheduler.runtime import compile_watchlist, delivery_policy, scrapy_settings, targets_of
+
+if TYPE_CHECKING:
+    from crawler.engine import Engine
 
 log = logging.getLogger("newsradar.service")
 
@@ -87,9 +91,11 @@ class Service:
         self._stopping = False
         self._skipped = 0  # polls APScheduler skipped (the source still busy): logged in upkeep
         self._new_articles = asyncio.Event()
-        # Shared by every crawl for the service's lifetime (and across reloads).
+        # Shared by every poll for the service's lifetime (and across reloads).
         self.extraction = ExtractionPool(worker_count(config.crawl.extract_workers))
         self.robots = RobotsCache()
+        self.engine: Engine | None = None
+        self._retired: set[asyncio.Task[None]] = set()
         self._apply(config)
 
     def _apply(self, config: Config) -> None:
@@ -99,15 +105,34 @@ class Service:
         self.targets = targets_of(config)
         self.operators = [t for t in self.targets if OPERATOR_TAG in t.tags]
         self.policy = delivery_policy(config)
+        self._engine_for(config)
         self.crawler = CrawlRunner(
-            config,
-            verbose=self.verbose,
-            locks=self._locks,
-            extraction=self.extraction,
-            robots=self.robots,
+            config, verbose=self.verbose, locks=self._locks, engine=self.engine, db=self.db
         )
         for source in config.source:
             store.upsert_source(self.db, url=source.url, name=source.name, kind=source.kind)
+
+    def _engine_for(self, config: Config) -> None:
+        """One crawl engine runs every poll; a reload that changes ``[crawl]`` (the
+        engine's settings) starts a new one, and the old one ends once its polls have."""
+        from crawler.engine import Engine
+
+        if self.engine is not None and config.crawl == self.config_crawl:
+            return
+        old, self.engine = (
+            self.engine,
+            Engine(
+                scrapy_settings(config, verbose=self.verbose),
+                extraction=self.extraction,
+                robots=self.robots,
+                articles=self.db,
+            ),
+        )
+        self.config_crawl = config.crawl
+        if old is not None:
+            task = asyncio.ensure_future(old.stop_when_idle())
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
 
     # --- polling ------------------------------------------------------------------
 
@@ -260,6 +285,7 @@ class Service:
     async def run_once(self) -> CycleReport:
         """Crawl every source concurrently, then match and deliver."""
         crawls = await asyncio.gather(*(self.crawler.crawl(s) for s in self.config.source))
+        await self.engine.stop()
         matched, dispatched = await self.process()
         return CycleReport(list(crawls), matched, dispatched)
 
@@ -388,8 +414,10 @@ class Service:
             )
         if self._polls:
             log.warning("aborting %d crawls still running", len(self._polls))
-            await self.crawler.stop()
+        await self.engine.stop()  # what is still in flight ends as cut short, and is recorded
+        if self._polls:
             await asyncio.wait(set(self._polls), timeout=5)
+        await asyncio.gather(*self._retired, return_exceptions=True)
         self.scheduler.shutdown(wait=False)
         processor.cancel()
         await asyncio.gather(processor, return_exceptions=True)

@@ -67,14 +67,17 @@ def source_health(config: Config) -> list[dict[str, Any]]:
 
 def discover(config: Config, url: str) -> tuple[list[tuple[str, str]], str | None]:
     """Run `auto` discovery on ``url`` (nothing stored): (candidates, error)."""
-    from scheduler.crawl import CrawlRunner, run_in_reactor
+    from scheduler.crawl import run_in_reactor
+    from scheduler.runtime import scrapy_settings
 
     async def main() -> tuple[list[tuple[str, str]], str | None]:
+        from scrapy.crawler import AsyncCrawlerRunner
+
         from crawler.spiders.auto import AutoSpider
 
-        runner = CrawlRunner(scratch)
-        crawl = runner.runner.create_crawler(AutoSpider)
-        await runner.runner.crawl(crawl, url=url, source_name=url, discover_only=True)
+        runner = AsyncCrawlerRunner(scrapy_settings(scratch))
+        crawl = runner.create_crawler(AutoSpider)
+        await runner.crawl(crawl, url=url, source_name=url, discover_only=True)
         found = crawl.stats.get_value("newsradar/discovery") or []
         return [tuple(c) for c in found], crawl.stats.get_value("newsradar/source_error")
 

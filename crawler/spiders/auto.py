@@ -107,7 +107,11 @@ class AutoSpider(SourceSpider):
             url,
             callback=NO_CALLBACK,
             dont_filter=True,
-            meta={"newsradar_configured": configured, "dont_obey_robotstxt": robots_txt},
+            meta={
+                "newsradar_configured": configured,
+                "dont_obey_robotstxt": robots_txt,
+                "newsradar_policy": self.link_policy,
+            },
         )
         try:
             response = await self.crawler.engine.download_async(request)
@@ -196,7 +200,7 @@ class AutoSpider(SourceSpider):
         yield from polled
 
     def _report(self) -> SourceStatusItem | DiscoveryItem:
-        self.crawler.stats.set_value("newsradar/discovery", list(self.candidates))
+        self.stats.set_value("newsradar/discovery", list(self.candidates))
         if not self.candidates:
             return self.source_error("no feed, sitemap or article links found")
         kind, url = self.candidates[0]

@@ -100,6 +100,20 @@ class SourceSpider(scrapy.Spider):
         self._owns_extraction = False
         # Replaced by the pipeline's when the spider opens (crawler.pipelines).
         self.state = SourceState(url)
+        self._stats: Any = None  # a hosted poll's own counters (crawler.engine)
+
+    @property
+    def stats(self) -> Any:
+        """This poll's counters: the crawl's stats, or a hosted poll's own."""
+        return self._stats if self._stats is not None else self.crawler.stats
+
+    def host(self, crawler: Any, state: SourceState, stats: Any) -> None:
+        """Run as one poll inside ``crawler``, a long-lived crawl of another spider
+        (crawler.engine): its settings and engine, but this poll's state and counters."""
+        self.crawler = crawler
+        self.settings = crawler.settings
+        self.state = state
+        self._stats = stats
 
     # -- lifecycle
 
@@ -157,7 +171,7 @@ class SourceSpider(scrapy.Spider):
 
     def not_modified(self) -> SourceStatusItem:
         """The status of a document answered 304."""
-        self.crawler.stats.inc_value("newsradar/not_modified")
+        self.stats.inc_value("newsradar/not_modified")
         return SourceStatusItem(self.source_url, not_modified=True)
 
     def source_failed(self, failure: Failure) -> Iterator[SourceStatusItem]:
@@ -182,12 +196,13 @@ class SourceSpider(scrapy.Spider):
         document says they changed since (a re-check); at most max_articles."""
         stored = self.state.stored_articles(ref.url for ref in refs)
         selection = select_articles(refs, stored, self.max_articles)
-        stats = self.crawler.stats
+        stats = self.stats
         if selection.known:
             stats.inc_value("newsradar/articles_known", selection.known)
         if selection.over_limit:
             stats.inc_value("newsradar/articles_over_limit", selection.over_limit)
         for ref, recheck in selection.follow:
+            self.state.followed.add(ref.url)
             yield scrapy.Request(
                 ref.url,
                 callback=self.parse_article,
@@ -212,7 +227,7 @@ class SourceSpider(scrapy.Spider):
         )
         if result.extracted is None:
             reason = result.skipped or "no main text"
-            self.crawler.stats.inc_value("newsradar/pages_skipped")
+            self.stats.inc_value("newsradar/pages_skipped")
             self.logger.info("article %s: %s; using the document's text", ref.url, reason)
         elif result.charset_note:
             self.logger.warning("article %s: %s", ref.url, result.charset_note)
@@ -229,7 +244,7 @@ class SourceSpider(scrapy.Spider):
             # Not this site's to follow: nothing of it is stored.
             self.logger.info("article %s: %s", ref.url, reason)
             return
-        self.crawler.stats.inc_value("newsradar/pages_failed")
+        self.stats.inc_value("newsradar/pages_failed")
         self.logger.info("article %s: %s; using the document's text", ref.url, reason)
         recheck = failure.request.meta.get("newsradar_recheck", False)
         item = article_from_ref(ref, self.source_url, recheck)

@@ -1,0 +1,88 @@
+"""Record a poll's result in the store: its articles, discovery, validators, the
+source's health and its run. The one place a PollResult becomes rows, whoever
+fetched it (the service's engine, a lone ``scrapy crawl``, or later a remote worker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crawler import store
+from crawler.items import ArticleItem
+from crawler.poll import PollResult
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """How one poll went, as recorded."""
+
+    source_url: str
+    articles_new: int = 0
+    articles_updated: int = 0  # re-checked articles whose text changed: to match again
+    duplicates: int = 0
+    not_modified: bool = False  # the source answered 304: nothing was parsed
+    error: str | None = None
+    entries: int = 0
+
+
+def _article_row(item: ArticleItem, source_id: int) -> dict[str, Any]:
+    return {
+        "url": item.url,
+        "source_id": source_id,
+        "title": item.title,
+        "text": item.text,
+        "author": item.author,
+        "published": item.published,
+        "language": item.language,
+        "extracted_from": item.extracted_from,
+        "entry_updated": item.entry_updated,
+        "charset_note": item.charset_note,
+    }
+
+
+def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> PollOutcome:
+    """Write ``result`` for the source ``source_id`` and close its run ``run_id``.
+
+    Validators are saved only when the poll finished without error: a poll cut
+    short must not make the next one a 304 that hides the entries it never read.
+    """
+    counts = {"new": 0, "updated": 0, "duplicate": 0}
+    for item in result.articles:
+        _, status = store.store_article(
+            db,
+            _article_row(item, source_id),
+            item.aliases,
+            recheck=item.recheck,
+            html=item.html,
+        )
+        if status in counts:
+            counts[status] += 1
+    if result.rediscover:
+        store.clear_discovery(db, source_id)
+    if result.discovery is not None:
+        store.save_discovery(db, source_id, result.discovery.kind, result.discovery.url)
+    error = result.final_error()
+    if error is None and result.reason == "finished":
+        for item in result.validators.values():
+            store.save_validators(db, source_id, item.url, item.etag, item.last_modified)
+    if error:
+        status = f"failed: {error}"
+    elif result.not_modified:
+        status = "not modified"
+    else:
+        status = f"{result.entries} entries: {counts['new']} new, {counts['updated']} updated"
+        note = result.stats.get("newsradar/discovery_note")
+        if note:
+            status += f"; {note}"
+    store.set_last_status(db, source_id, status)
+    store.finish_run(db, run_id, articles_new=counts["new"], error=error)
+    return PollOutcome(
+        result.source_url,
+        articles_new=counts["new"],
+        articles_updated=counts["updated"],
+        duplicates=counts["duplicate"],
+        not_modified=result.not_modified,
+        error=error,
+        entries=result.entries,
+    )
