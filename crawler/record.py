@@ -72,6 +72,9 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
         status = "not modified"
     else:
         status = f"{result.entries} entries: {counts['new']} new, {counts['updated']} updated"
+        failed = result.stats.get("newsradar/pages_not_extracted")
+        if failed:
+            status += f"; {failed} pages failed extraction (their feed text kept)"
         note = result.stats.get("newsradar/discovery_note")
         if note:
             status += f"; {note}"

@@ -228,6 +228,8 @@ class SourceSpider(scrapy.Spider):
         if result.extracted is None:
             reason = result.skipped or "no main text"
             self.stats.inc_value("newsradar/pages_skipped")
+            if reason.startswith("extraction"):  # failed, killed or cut short: not "no text"
+                self.stats.inc_value("newsradar/pages_not_extracted")
             self.logger.info("article %s: %s; using the document's text", ref.url, reason)
         elif result.charset_note:
             self.logger.warning("article %s: %s", ref.url, result.charset_note)
