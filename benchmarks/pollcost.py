@@ -51,7 +51,7 @@ FEED = (
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if self.path == "/robots.txt":
             body, status = b"User-agent: *\nAllow: /\n", 200
         elif self.headers.get("If-None-Match") == ETAG:
@@ -131,7 +131,11 @@ def run_floor(base: str, feeds: int, warmup: float, seconds: float) -> dict[str,
     process.crawl(Floor)
     process.start()
     used = window["cpu_end"] - window["cpu"]
-    return {"polls": counts["window_polls"], "cpu": used, "seconds": window["end"] - window["start"]}
+    return {
+        "polls": counts["window_polls"],
+        "cpu": used,
+        "seconds": window["end"] - window["start"],
+    }
 
 
 def run_service(
