@@ -53,6 +53,7 @@ class DiscoveryItem:
     kind: str  # "feed", "sitemap" or "page"
     url: str
     candidates: list[tuple[str, str]] = field(default_factory=list)  # (kind, url) all found
+    note: str | None = None  # how it was found and why it was chosen, in words
 
 
 @dataclass

@@ -61,7 +61,8 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
     if result.rediscover:
         store.clear_discovery(db, source_id)
     if result.discovery is not None:
-        store.save_discovery(db, source_id, result.discovery.kind, result.discovery.url)
+        found = result.discovery
+        store.save_discovery(db, source_id, found.kind, found.url, found.note)
     error = result.final_error()
     if error is None and result.reason == "finished":
         for item in result.validators.values():
@@ -75,9 +76,6 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
         failed = result.stats.get("newsradar/pages_not_extracted")
         if failed:
             status += f"; {failed} pages failed extraction (their feed text kept)"
-        note = result.stats.get("newsradar/discovery_note")
-        if note:
-            status += f"; {note}"
     store.set_last_status(db, source_id, status)
     store.finish_run(db, run_id, articles_new=counts["new"], error=error)
     return PollOutcome(

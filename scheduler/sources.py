@@ -50,6 +50,7 @@ def source_health(config: Config) -> list[dict[str, Any]]:
                 "kind": source.kind,
                 "polls": row.get("resolved_url") or source.url,
                 "polls_as": row.get("resolved_kind") or source.kind,
+                "found": row.get("resolved_note"),
                 "last_success": row.get("last_success"),
                 "last_error": row.get("last_error"),
                 "last_error_at": row.get("last_error_at"),

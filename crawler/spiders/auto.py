@@ -3,7 +3,10 @@
 The URL may itself be a feed or a sitemap. If it is a page, the feeds it
 advertises (``<link rel="alternate">``) are tried, then the paths where sites
 usually publish feeds, then the sitemaps robots.txt lists; failing all of them,
-the page is read as a listing page. What was found is saved with the source, so
+the page is read as a listing page. When the URL itself fails (404, 403 to bots,
+5xx) or is not what it looked like (a broken feed, an empty page), the site's usual
+feed paths and robots.txt sitemaps are still tried before giving up. What was
+found is saved with the source, with how it was found and why it was chosen, so
 later polls go straight to it (conditionally); if it stops working, the next poll
 discovers again. ``-a discover_only=1`` reports every candidate and follows none.
 """
@@ -20,12 +23,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import DiscoveryItem, RediscoverItem, SourceStatusItem
+from crawler.middlewares import FetchRefused
 from crawler.parse.decode import decode_html
 from crawler.parse.feeds import FeedError, is_json_feed
 from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
 from crawler.parse.sitemaps import SitemapError
 from crawler.parse.urls import site_root
 from crawler.spiders.base import SourceSpider, content_type_of, flag
+from crawler.spiders.failures import describe_failure
 from crawler.spiders.feed import poll_feed, read_feed
 from crawler.spiders.page import poll_listing
 from crawler.spiders.sitemap import poll_sitemap, read_sitemap, sitemaps_in_robots
@@ -43,6 +48,10 @@ def sniff(body: bytes) -> str:
     return "html"
 
 
+def _because(how: str, why: str | None) -> str:
+    return f"{how} (because {why})" if why else how
+
+
 # How a document of each kind is polled once discovery has chosen it.
 POLLERS = {"feed": poll_feed, "sitemap": poll_sitemap, "page": poll_listing}
 
@@ -56,6 +65,7 @@ class AutoSpider(SourceSpider):
         super().__init__(url, **kwargs)
         self.discover_only = flag(discover_only)
         self.candidates: list[tuple[str, str]] = []
+        self._settled = False  # discovery chose a document, or gave up with a reason
 
     def first_requests(self) -> Iterable[scrapy.Request]:
         resolved = self.state.resolved
@@ -72,7 +82,11 @@ class AutoSpider(SourceSpider):
             ]
         return [
             self.document_request(
-                self.source_url, self.parse_discover, configured=True, conditional=False
+                self.source_url,
+                self.parse_discover,
+                configured=True,
+                conditional=False,
+                errback=self.discover_failed,
             )
         ]
 
@@ -131,26 +145,66 @@ class AutoSpider(SourceSpider):
             try:
                 feed = read_feed(response)
             except FeedError as err:
-                yield self.source_error(str(err))
+                why = f"the configured URL looked like a feed but {err}"
+                async for result in self.search_site(response.url, why):
+                    yield result
                 return
             self._found("feed", response.url)
-            for result in self._chosen("feed", response, poll_feed(self, response, feed)):
+            chosen = self._chosen("feed", response, poll_feed(self, response, feed), "as given")
+            for result in chosen:
                 yield result
             return
         if looks == "sitemap":
             self._found("sitemap", response.url)
-            for result in self._chosen("sitemap", response, poll_sitemap(self, response)):
+            for result in self._chosen(
+                "sitemap", response, poll_sitemap(self, response), "as given"
+            ):
                 yield result
             return
         page = decode_html(response.body, content_type_of(response))
         tree = parse_html(page.text) if response.body.strip() else None
         if tree is None:
-            yield self.source_error("empty or unreadable page: no feed, sitemap or links found")
+            why = "the configured URL is an empty or unreadable page"
+            async for result in self.search_site(response.url, why):
+                yield result
             return
         # Feeds a page advertises may live on another host (feeds.example.org):
         # they count as configured; the address rule still applies to them.
-        advertised = feed_links(tree, response.url)
-        root = site_root(response.url)
+        async for result in self.search_site(response.url, None, feed_links(tree, response.url)):
+            yield result
+        if self._settled:
+            return
+        self.link_policy.add_site(response.url)
+        if article_links(tree, response.url, self.link_policy.sites, limit=1):
+            self._found("page", response.url)
+        if not self.discover_only:
+            polled = poll_listing(self, response, tree)
+            for result in self._chosen("page", response, polled, "no feed or sitemap found"):
+                yield result
+            return
+        yield self._report()
+
+    async def discover_failed(self, failure: Failure) -> AsyncIterator[Any]:
+        """The configured URL failed: look for the site's feeds and sitemaps all the same
+        (a home page answering 404 or 403 to bots may sit over a working sitemap)."""
+        if isinstance(failure.value, FetchRefused) or not isinstance(failure.value, HttpError):
+            # Refused (robots.txt, the address rule) or unreachable: nothing to look for.
+            for result in self.source_failed(failure):
+                yield result
+            return
+        why = f"the configured URL answered {describe_failure(failure)}"
+        self.logger.info("source %s: %s; looking elsewhere on the site", self.source_name, why)
+        async for result in self.search_site(failure.request.url, why):
+            yield result
+
+    async def search_site(
+        self, url: str, why: str | None, advertised: list[str] = ()
+    ) -> AsyncIterator[Any]:
+        """Try the feeds ``advertised``, the usual feed paths, then the sitemaps robots.txt
+        lists, of the site of ``url``; poll the first that works (``_settled`` is then
+        set). ``why`` says what was wrong with the configured URL: given, finding
+        nothing is the source's error."""
+        root = site_root(url)
         common = [root + path.lstrip("/") for path in COMMON_FEED_PATHS]
         for url, configured in [(u, True) for u in advertised] + [(u, False) for u in common]:
             if url in (u for _, u in self.candidates):
@@ -164,8 +218,12 @@ class AutoSpider(SourceSpider):
                 continue
             self._found("feed", found.url)
             if not self.discover_only:
-                for result in self._chosen("feed", found, poll_feed(self, found, feed)):
+                how = "advertised by the page" if configured else "at a usual feed path"
+                for result in self._chosen(
+                    "feed", found, poll_feed(self, found, feed), _because(how, why)
+                ):
                     yield result
+                self._settled = True
                 return
         robots = await self.fetch(root + "robots.txt", robots_txt=True)
         for url in sitemaps_in_robots(robots.body) if robots is not None else []:
@@ -178,25 +236,32 @@ class AutoSpider(SourceSpider):
                 continue
             self._found("sitemap", found.url)
             if not self.discover_only:
-                for result in self._chosen("sitemap", found, poll_sitemap(self, found)):
+                how = "listed in robots.txt"
+                for result in self._chosen(
+                    "sitemap", found, poll_sitemap(self, found), _because(how, why)
+                ):
                     yield result
+                self._settled = True
                 return
-        self.link_policy.add_site(response.url)
-        if article_links(tree, response.url, self.link_policy.sites, limit=1):
-            self._found("page", response.url)
-        if not self.discover_only:
-            for result in self._chosen("page", response, poll_listing(self, response, tree)):
-                yield result
+        if why is None:
+            return  # the page itself is read next
+        self._settled = True
+        if self.discover_only and self.candidates:
+            yield self._report()
             return
-        yield self._report()
+        yield self.source_error(f"{why}; no feed at the usual paths, no sitemap in robots.txt")
 
-    def _chosen(self, kind: str, response: Response, polled: Iterator[Any]) -> Iterator[Any]:
+    def _chosen(
+        self, kind: str, response: Response, polled: Iterator[Any], how: str
+    ) -> Iterator[Any]:
         """Save the discovery, then poll the document (or just report, discover_only)."""
         if self.discover_only:
             yield self._report()
             return
-        self.logger.info("source %s: polling %s as %s", self.source_name, response.url, kind)
-        yield DiscoveryItem(self.source_url, kind, response.url, list(self.candidates))
+        note = f"{kind} {response.url}, {how}"
+        self.logger.info("source %s: polling %s", self.source_name, note)
+        self.stats.set_value("newsradar/discovery_note", note)
+        yield DiscoveryItem(self.source_url, kind, response.url, list(self.candidates), note)
         yield from polled
 
     def _report(self) -> SourceStatusItem | DiscoveryItem:

@@ -38,7 +38,8 @@ CREATE TABLE sources (
     resolved_url TEXT,
     last_status TEXT,                                  -- the last poll's outcome, in words
     next_poll TEXT,
-    operator_alerted TEXT                              -- failing / silent, as operators were told
+    operator_alerted TEXT,                             -- failing / silent, as operators were told
+    resolved_note TEXT                                 -- what `auto` found, and why it chose it
 );
 
 -- One row per poll of a source.
@@ -421,6 +422,11 @@ def m006_stories(db: sqlite_utils.Database) -> None:
         UPDATE articles SET story_id = id WHERE matched_at IS NOT NULL
         """,
     )
+
+
+@migration
+def m007_discovery_note(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE sources ADD COLUMN resolved_note TEXT")
 
 
 # The migrations a database counted in PRAGMA user_version before they had names,
