@@ -129,7 +129,7 @@ class EngineSpider(scrapy.Spider):
         while True:
             poll = await self.queue.get()
             try:
-                first = list(poll.spider.first_requests())
+                first = list(poll.spider.poll_requests())
             except Exception as err:  # a poll that cannot start costs that poll only
                 log.exception("source %s: poll failed to start", poll.request.source_url)
                 poll.finish("failed", f"{type(err).__name__}: {err}")
