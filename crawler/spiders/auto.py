@@ -8,7 +8,8 @@ the page is read as a listing page. When the URL itself fails (404, 403 to bots;
 empty page), the site's usual feed paths and robots.txt sitemaps are still tried
 before giving up. What was found is saved with the source, with how it was found
 and why it was chosen, so later polls go straight to it (conditionally); if it
-stops working, the next poll discovers again. ``-a discover_only=1`` reports every candidate and follows none.
+stops working, the next poll discovers again. ``-a discover_only=1`` reports every
+candidate and follows none.
 """
 
 from __future__ import annotations
