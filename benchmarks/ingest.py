@@ -16,8 +16,9 @@ scripts, JSON-LD, ad slots, figures, teasers, comments and a footer around
 * floor: Scrapy with its default settings fetching the same article pages and
   calling trafilatura exactly as newsradar does, and nothing else (no feeds, no
   storage, no matching), all in one process;
-* ingest: newsradar's own crawl of the feeds (`CrawlRunner.crawl` per source, as the
-  service runs it: fetch, extract in the process pool, store in SQLite), then the
+* ingest: newsradar's own crawl of the feeds (`CrawlRunner.crawl` per source on one
+  crawl engine, as the service runs it: fetch, extract in the process pool, store
+  in SQLite), then the
   matcher over every new article, with extraction workers = cores and = 0
   (extraction on the event loop, as a single process would);
 * re-poll: ``--repoll-feeds`` feeds polled once (their articles stored), then
@@ -312,6 +313,7 @@ def run_ingest(
                 started = time.perf_counter()
                 outcomes = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
                 crawled = time.perf_counter()
+                await crawler.stop()
                 db = store.open_db(config.database_path)
                 report = match_pending(db, watchlist, [])
                 finished = time.perf_counter()
@@ -359,6 +361,7 @@ def run_repoll(base: str, feeds: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 second = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
                 seconds = time.perf_counter() - started
+                await crawler.stop()
                 return {
                     "feeds": feeds,
                     "first_poll": {

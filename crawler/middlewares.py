@@ -54,7 +54,10 @@ class FetchGuard:
             raise IgnoreRequest(f"DNS lookup failed for {host}") from err
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
-        policy: LinkPolicy | None = getattr(self.crawler.spider, "link_policy", None)
+        # A poll run inside a long-lived crawl carries its own policy (crawler.engine).
+        policy: LinkPolicy | None = request.meta.get("newsradar_policy") or getattr(
+            self.crawler.spider, "link_policy", None
+        )
         if policy is None:
             return
         url = request.url

@@ -19,10 +19,13 @@ import logging
 import multiprocessing
 import os
 import threading
+import weakref
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
+from crawler.lifeline import tie_to_parent
 from crawler.parse.extract import PageResult, extract_page
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,8 @@ def _context() -> multiprocessing.context.BaseContext:
     # crawler.parse.extract there imports trafilatura once, not once per worker.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["crawler.parse.extract"])
+        # The fork server ends with its parent however it dies (crawler.lifeline).
+        context.set_forkserver_preload(["crawler.forkserver_preload", "crawler.parse.extract"])
         return context
     return multiprocessing.get_context()
 
@@ -54,13 +58,25 @@ class ExtractionPool:
 
     ``workers`` = 0 extracts in the calling process. The workers start with the
     first page and stop at ``close()``; the pool can be used as a context manager.
+    Each worker ends when the process that owns the pool does, even by SIGKILL.
+    ``extractor`` replaces crawler.parse.extract.extract_page (an importable
+    function with its signature), for tests.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(
+        self, workers: int, *, extractor: Callable[..., PageResult] = extract_page
+    ) -> None:
         self.workers = workers
+        self.extractor = extractor
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._broken = 0
+        # Executors whose workers were killed on purpose (one was stuck on a page).
+        self._killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
+        # Pages handed to the workers at once: two each (one extracted, one ready to
+        # go), so that a page's timeout counts its extraction and at most one page's
+        # wait, not its wait behind hundreds of others.
+        self._slots = asyncio.Semaphore(max(2 * workers, 1))
         self._closed = False
 
     def __enter__(self) -> ExtractionPool:
@@ -88,7 +104,7 @@ class ExtractionPool:
                 return None
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=_context()
+                    max_workers=self.workers, mp_context=_context(), initializer=tie_to_parent
                 )
             return self._executor
 
@@ -102,36 +118,80 @@ class ExtractionPool:
             if self._broken >= MAX_RESTARTS:
                 log.error("extraction workers keep dying; extracting in this process from now on")
 
+    def _kill_stuck(self, stuck: ProcessPoolExecutor) -> None:
+        """Kill the workers of ``stuck`` (one of them is stuck on a page) and start anew.
+
+        Which worker holds the page is not known, so all of them go; the other pages
+        they held are extracted again on the new ones (see ``extract``).
+        """
+        with self._lock:
+            if self._executor is stuck:
+                self._executor = None
+            self._killed.add(stuck)
+        processes = list((getattr(stuck, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        stuck.shutdown(wait=False, cancel_futures=True)
+
     async def extract(
         self, body: bytes, url: str, content_type: str | None, *, keep_html: bool, timeout: float
     ) -> PageResult:
         """Extract a page in the pool (or inline without one); never raises.
 
-        A page whose extraction takes longer than ``timeout`` seconds is given up
-        (its worker finishes it in the background); a worker that dies (out of
-        memory, a crash in a C library) costs that page only: the pool is replaced.
+        A page whose extraction takes longer than ``timeout`` seconds is given up and
+        its worker killed (a worker stuck in a C parser cannot be interrupted); a
+        worker that dies (out of memory, a crash in a C library) costs that page
+        only: the pool is replaced.
         """
-        executor = self._current()
-        if executor is None:
-            try:
-                return extract_page(body, url, content_type, keep_html)
-            except Exception as err:  # a bug in a parser must cost one page, not the crawl
-                log.warning("extraction of %s failed: %s", url, err)
-                return PageResult(skipped=f"extraction failed: {type(err).__name__}")
+        for _ in range(2):  # a page whose worker was killed for another page: once more
+            async with self._slots:
+                executor = self._current()
+                if executor is None:
+                    return self._inline(body, url, content_type, keep_html)
+                result = await self._in_pool(executor, body, url, content_type, keep_html, timeout)
+            if result is not None:
+                return result
+        return PageResult(skipped="extraction worker killed")
+
+    def _inline(
+        self, body: bytes, url: str, content_type: str | None, keep_html: bool
+    ) -> PageResult:
+        try:
+            return self.extractor(body, url, content_type, keep_html)
+        except Exception as err:  # a bug in a parser must cost one page, not the crawl
+            log.warning("extraction of %s failed: %s", url, err)
+            return PageResult(skipped=f"extraction failed: {type(err).__name__}")
+
+    async def _in_pool(
+        self,
+        executor: ProcessPoolExecutor,
+        body: bytes,
+        url: str,
+        content_type: str | None,
+        keep_html: bool,
+        timeout: float,
+    ) -> PageResult | None:
+        """Extract in ``executor``; None when its workers were killed for another page."""
         loop = asyncio.get_running_loop()
         try:
             future = loop.run_in_executor(
-                executor, extract_page, body, url, content_type, keep_html
+                executor, self.extractor, body, url, content_type, keep_html
             )
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            log.warning("extraction of %s took over %gs; given up", url, timeout)
+            log.warning("extraction of %s took over %gs; its worker is killed", url, timeout)
+            self._kill_stuck(executor)
             return PageResult(skipped=f"extraction took over {timeout:g}s")
         except BrokenProcessPool:
+            if executor in self._killed:
+                return None
             log.warning("extraction worker died on %s; restarting the pool", url)
             self._replace_broken(executor)
             return PageResult(skipped="extraction worker died")
         except RuntimeError as err:  # the pool was shut down while this page waited
+            if executor in self._killed:
+                return None
             return PageResult(skipped=f"extraction cancelled: {err}")
         except Exception as err:
             log.warning("extraction of %s failed: %s", url, err)

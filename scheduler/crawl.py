@@ -1,27 +1,38 @@
-"""Crawls inside the service's event loop: Scrapy on its asyncio reactor.
+"""Polls inside the service's event loop: Scrapy on its asyncio reactor.
 
-Scrapy's Twisted reactor runs on the same asyncio loop as APScheduler, so a
-crawl is just an awaited task — no subprocess, about 30 ms of overhead each.
+Scrapy's Twisted reactor runs on the same asyncio loop as APScheduler. One
+long-lived crawl engine (crawler.engine) runs every poll: a poll is a PollRequest
+built here from the config and the source's stored state, and the PollResult it
+brings back is recorded here (crawler.record). That is the fetch stage's seam:
+a remote fetch worker could answer the same requests with the same results.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urlsplit
 
 from scheduler.config import Config, SourceConfig
-from scheduler.runtime import scrapy_settings, spider_arguments, spider_for
+from scheduler.runtime import poll_request, scrapy_settings
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
+    from crawler.engine import Engine
+    from crawler.poll import PollRequest, PollResult
     from crawler.pool import ExtractionPool
     from crawler.robots import RobotsCache
 
 log = logging.getLogger("newsradar.crawl")
 
+# Articles are fetched again (conditionally) this long after they were first seen,
+# in case they were edited without their feed saying so.
+SILENT_EDIT_CHECKS = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 T = TypeVar("T")
 
@@ -67,9 +78,10 @@ def run_in_reactor(main: Callable[[], Awaitable[T]]) -> T:
 
 
 class CrawlRunner:
-    """Runs one crawl per source on demand, never two of the same source at once.
+    """Runs one poll per source on demand, never two of the same source at once.
 
-    (Not Scrapy's ``Crawler``: each crawl it runs is one of those.)
+    Every poll goes to one crawl engine: the one handed in (the service keeps one
+    for its lifetime, across reloads), else one of its own, stopped by ``stop()``.
     """
 
     def __init__(
@@ -80,26 +92,31 @@ class CrawlRunner:
         locks: dict[str, asyncio.Lock] | None = None,
         extraction: ExtractionPool | None = None,
         robots: RobotsCache | None = None,
+        engine: Engine | None = None,
+        db: sqlite_utils.Database | None = None,
     ) -> None:
-        from scrapy.crawler import AsyncCrawlerRunner
-
-        from crawler.robots import RobotsCache
+        from crawler import store
+        from crawler.engine import Engine
 
         self.config = config
-        self.runner = AsyncCrawlerRunner(scrapy_settings(config, verbose=verbose))
         # Shared with the CrawlRunner a config reload replaces: a source polled by the
         # old one must not be polled by the new one at the same time.
         self.locks: dict[str, asyncio.Lock] = {} if locks is None else locks
-        # Each crawl has its own downloader, so Scrapy's per-domain limit holds
-        # within a crawl only; this bounds how many crawls hit one site at once.
-        self.sites: dict[str, asyncio.Semaphore] = {}
-        # Handed to every spider: one pool of extraction workers and one robots.txt
-        # cache for all crawls (without a pool, each crawl starts its own).
-        self.shared = {"extraction": extraction, "robots": robots or RobotsCache()}
+        self._owns_db = db is None
+        self.db = store.open_db(config.database_path) if db is None else db
+        self._owns_engine = engine is None
+        self.engine = engine or Engine(
+            scrapy_settings(config, verbose=verbose),
+            extraction=extraction,
+            robots=robots,
+            articles=self.db,
+        )
 
     async def crawl(self, source: SourceConfig) -> CrawlOutcome:
-        """Poll ``source`` once; store what is new; report the outcome."""
-        from crawler.parse.urls import host_of
+        """Poll ``source`` once; record what it brought; report the outcome."""
+        from crawler import store
+        from crawler.record import record_poll
+        from crawler.spiders.state import SourceState
 
         lock = self.locks.setdefault(source.url, asyncio.Lock())
         if lock.locked():
@@ -109,36 +126,30 @@ class CrawlRunner:
                 extra={"source": source.name},
             )
             return CrawlOutcome(source.name, 0, None)
-        site = self.sites.setdefault(
-            host_of(source.url), asyncio.Semaphore(self.config.crawl.per_domain)
-        )
-        async with lock, site:
-            crawler = self.runner.create_crawler(spider_for(source.kind))
-            if source.credentials is not None:
-                # Basic auth for the source's own host and port only (Scrapy compares
-                # the netloc), never for a redirect elsewhere.
-                user, password = source.credentials
-                for name, value in (
-                    ("HTTPAUTH_USER", user),
-                    ("HTTPAUTH_PASS", password),
-                    ("HTTPAUTH_DOMAIN", urlsplit(source.url).netloc.lower()),
-                ):
-                    crawler.settings.set(name, value, priority="spider")
+        async with lock:
             try:
-                await self.runner.crawl(
-                    crawler, **spider_arguments(self.config, source), **self.shared
+                source_id = store.upsert_source(
+                    self.db, url=source.url, name=source.name, kind=source.kind
                 )
-            except Exception as err:  # a crawl that dies must not take the service with it
-                log.exception("source %s: crawl failed", source.name, extra={"source": source.name})
-                return CrawlOutcome(source.name, 0, f"{type(err).__name__}: {err}")
-            stats = crawler.stats
-            outcome = CrawlOutcome(
-                source.name,
-                int(stats.get_value("newsradar/articles_new", 0)),
-                stats.get_value("newsradar/source_error"),
-                int(stats.get_value("newsradar/articles_updated", 0)),
-                bool(stats.get_value("newsradar/not_modified", False)),
-            )
+                state = SourceState.load(self.db, source.url)
+                due = store.due_rechecks(self.db, source_id, store.utcnow(), SILENT_EDIT_CHECKS)
+                run_id = store.start_run(self.db, source_id)
+            except sqlite3.Error as err:  # a full disk...: this poll fails, in one line
+                problem = str(store.explain(err, self.config.database_path))
+                log.warning(
+                    "source %s: failed: %s", source.name, problem, extra={"source": source.name}
+                )
+                return CrawlOutcome(source.name, 0, problem)
+            request = poll_request(self.config, source, state, due)
+            result = await self._fetch(source, request)
+            recorded = record_poll(self.db, source_id, run_id, result)
+        outcome = CrawlOutcome(
+            source.name,
+            recorded.articles_new,
+            recorded.error,
+            recorded.articles_updated,
+            recorded.not_modified,
+        )
         if outcome.error:
             log.warning(
                 "source %s: failed: %s", source.name, outcome.error, extra={"source": source.name}
@@ -152,6 +163,18 @@ class CrawlRunner:
             )
         return outcome
 
+    async def _fetch(self, source: SourceConfig, request: PollRequest) -> PollResult:
+        from crawler.poll import PollResult
+
+        try:
+            return await self.engine.poll(request)
+        except Exception as err:  # a poll that dies must not take the service with it
+            log.exception("source %s: crawl failed", source.name, extra={"source": source.name})
+            return PollResult.failed(source.url, f"{type(err).__name__}: {err}")
+
     async def stop(self) -> None:
-        """Abort the crawls in flight."""
-        await self.runner.stop()
+        """End the polls in flight; stop the engine and close the database if they are ours."""
+        if self._owns_engine:
+            await self.engine.stop()
+        if self._owns_db:
+            self.db.close()

@@ -10,6 +10,7 @@ needs it, so that fast commands stay fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from alerts.dispatch import DeliveryPolicy
     from alerts.targets import Target
     from alerts.watchlist import Watchlist
+    from crawler.poll import PollRequest
+    from crawler.spiders.state import SourceState
 
 
 class MissingDatabase(Exception):
@@ -147,15 +150,12 @@ def scrapy_settings(config: Config, *, verbose: bool = False) -> Settings:
 
 def spider_for(kind: str) -> type:
     """The spider class that polls sources of ``kind``; ConfigError for an unknown kind."""
-    from crawler.spiders.auto import AutoSpider
-    from crawler.spiders.feed import FeedSpider
-    from crawler.spiders.page import PageSpider
-    from crawler.spiders.sitemap import SitemapSpider
+    from crawler.engine import spider_class
 
-    spiders = {"auto": AutoSpider, "feed": FeedSpider, "sitemap": SitemapSpider, "page": PageSpider}
-    if kind not in spiders:
+    spider = spider_class(kind)
+    if spider is None:
         raise ConfigError(f"no spider polls sources of kind {kind!r}")
-    return spiders[kind]
+    return spider
 
 
 def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
@@ -169,3 +169,38 @@ def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
         "max_articles": source.max_articles or crawl.max_articles,
         "store_html": crawl.store_html if source.store_html is None else source.store_html,
     }
+
+
+def poll_request(
+    config: Config,
+    source: SourceConfig,
+    state: SourceState,
+    rechecks: Iterable[dict[str, Any]] = (),
+) -> PollRequest:
+    """What one poll of ``source`` is asked to do: its settings, its stored state and
+    the stored articles due for a silent-edit check (rows of store.due_rechecks)."""
+    from crawler.poll import PollRequest, Recheck
+
+    crawl = config.crawl
+    return PollRequest(
+        source_url=source.url,
+        kind=source.kind,
+        source_name=source.name,
+        allow_domains=tuple(source.allow_domains),
+        window=(source.window or crawl.window).total_seconds(),
+        max_articles=source.max_articles or crawl.max_articles,
+        store_html=crawl.store_html if source.store_html is None else source.store_html,
+        resolved=state.resolved,
+        validators=dict(state.validators),
+        credentials=source.credentials,
+        rechecks=tuple(
+            Recheck(
+                url=row["url"],
+                title=row["title"],
+                published=row["published"],
+                etag=row["page_etag"],
+                last_modified=row["page_last_modified"],
+            )
+            for row in rechecks
+        ),
+    )

@@ -15,7 +15,7 @@ import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -28,10 +28,20 @@ from alerts.render import Message
 from crawler import store
 from crawler.pool import ExtractionPool, worker_count
 from crawler.robots import RobotsCache
-from scheduler.config import Config, ConfigError, SourceConfig, cron_trigger, load_config
+from scheduler.config import (
+    Config,
+    ConfigError,
+    CrawlConfig,
+    SourceConfig,
+    cron_trigger,
+    load_config,
+)
 from scheduler.crawl import CrawlOutcome, CrawlRunner
 from scheduler.health import expected_silence, notice_for
-from scheduler.runtime import compile_watchlist, delivery_policy, targets_of
+from scheduler.runtime import compile_watchlist, delivery_policy, scrapy_settings, targets_of
+
+if TYPE_CHECKING:
+    from crawler.engine import Engine
 
 log = logging.getLogger("newsradar.service")
 
@@ -88,23 +98,23 @@ class Service:
         self._stopping = False
         self._skipped = 0  # polls APScheduler skipped (the source still busy): logged in upkeep
         self._new_articles = asyncio.Event()
-        # Shared by every crawl for the service's lifetime (and across reloads).
+        # Shared by every poll for the service's lifetime (and across reloads).
         self.extraction = ExtractionPool(worker_count(config.crawl.extract_workers))
         self.robots = RobotsCache()
+        self.engine: Engine | None = None  # set by _apply, below
+        self.config_crawl: CrawlConfig | None = None  # the settings the engine runs with
+        self._retired: set[asyncio.Task[None]] = set()
         self._apply(config)
 
     def _apply(self, config: Config) -> None:
-        """Take ``config`` as the running configuration: everything is built before
-        anything is replaced, so a failure leaves the running one whole."""
+        """Take ``config`` as the running configuration: everything that can fail is
+        built before anything is replaced, so a failure leaves the running one whole."""
         watchlist = compile_watchlist(config)
         targets = targets_of(config)
         policy = delivery_policy(config)
+        self._engine_for(config)
         crawler = CrawlRunner(
-            config,
-            verbose=self.verbose,
-            locks=self._locks,
-            extraction=self.extraction,
-            robots=self.robots,
+            config, verbose=self.verbose, locks=self._locks, engine=self.engine, db=self.db
         )
         self.config, self.watchlist, self.targets, self.policy = config, watchlist, targets, policy
         self.operators = [t for t in self.targets if OPERATOR_TAG in t.tags]
@@ -115,6 +125,28 @@ class Service:
                 store.rename_target(self.db, target.legacy_label, target.label)
         for source in config.source:
             store.upsert_source(self.db, url=source.url, name=source.name, kind=source.kind)
+
+    def _engine_for(self, config: Config) -> None:
+        """One crawl engine runs every poll; a reload that changes ``[crawl]`` (the
+        engine's settings) starts a new one, and the old one ends once its polls have."""
+        from crawler.engine import Engine
+
+        if self.engine is not None and config.crawl == self.config_crawl:
+            return
+        old, self.engine = (
+            self.engine,
+            Engine(
+                scrapy_settings(config, verbose=self.verbose),
+                extraction=self.extraction,
+                robots=self.robots,
+                articles=self.db,
+            ),
+        )
+        self.config_crawl = config.crawl
+        if old is not None:
+            task = asyncio.ensure_future(old.stop_when_idle())
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
 
     # --- polling ------------------------------------------------------------------
 
@@ -270,6 +302,8 @@ class Service:
         """Crawl every source concurrently, then match and deliver."""
         polled = [s for s in self.config.source if not store.is_paused(self.db, s.url)]
         crawls = await asyncio.gather(*(self.crawler.crawl(s) for s in polled))
+        if self.engine is not None:
+            await self.engine.stop()
         matched, dispatched = await self.process()
         return CycleReport(list(crawls), matched, dispatched)
 
@@ -419,8 +453,11 @@ class Service:
             )
         if self._polls:
             log.warning("aborting %d crawls still running", len(self._polls))
-            await self.crawler.stop()
+        if self.engine is not None:  # what is still in flight ends as cut short, recorded
+            await self.engine.stop()
+        if self._polls:
             await asyncio.wait(set(self._polls), timeout=5)
+        await asyncio.gather(*self._retired, return_exceptions=True)
         self.scheduler.shutdown(wait=False)
         processor.cancel()
         await asyncio.gather(processor, return_exceptions=True)

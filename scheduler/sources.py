@@ -50,6 +50,7 @@ def source_health(config: Config) -> list[dict[str, Any]]:
                 "kind": source.kind,
                 "polls": row.get("resolved_url") or source.url,
                 "polls_as": row.get("resolved_kind") or source.kind,
+                "found": row.get("resolved_note"),
                 "last_success": row.get("last_success"),
                 "last_error": row.get("last_error"),
                 "last_error_at": row.get("last_error_at"),
@@ -67,14 +68,17 @@ def source_health(config: Config) -> list[dict[str, Any]]:
 
 def discover(config: Config, url: str) -> tuple[list[tuple[str, str]], str | None]:
     """Run `auto` discovery on ``url`` (nothing stored): (candidates, error)."""
-    from scheduler.crawl import CrawlRunner, run_in_reactor
+    from scheduler.crawl import run_in_reactor
+    from scheduler.runtime import scrapy_settings
 
     async def main() -> tuple[list[tuple[str, str]], str | None]:
+        from scrapy.crawler import AsyncCrawlerRunner
+
         from crawler.spiders.auto import AutoSpider
 
-        runner = CrawlRunner(scratch)
-        crawl = runner.runner.create_crawler(AutoSpider)
-        await runner.runner.crawl(crawl, url=url, source_name=url, discover_only=True)
+        runner = AsyncCrawlerRunner(scrapy_settings(scratch))
+        crawl = runner.create_crawler(AutoSpider)
+        await runner.crawl(crawl, url=url, source_name=url, discover_only=True)
         found = crawl.stats.get_value("newsradar/discovery") or []
         return [tuple(c) for c in found], crawl.stats.get_value("newsradar/source_error")
 

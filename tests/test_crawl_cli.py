@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import newsradar
+from crawler.parse.links import COMMON_FEED_PATHS
 from hostile import run_once, write_config
 from newssite import NewsSite
 
@@ -35,6 +36,14 @@ def test_discover_shows_what_auto_finds(news_site: NewsSite) -> None:
     assert f"sitemap\t{news_site.sitemap_index_url}" in lines
     assert 'kind = "auto"  # polls' in result.stdout
 
+    # A URL that answers 404 still leads to the site's feeds and sitemaps...
+    missing = newsradar("sources", "discover", news_site.base_url + "/no-such-page")
+    assert missing.returncode == 0, missing.stderr
+    assert f"feed\t{news_site.rss_url}" in missing.stdout.splitlines()
+    # ...and where the site has none either, nothing is found.
+    for path in COMMON_FEED_PATHS:
+        news_site.set_status(path, 404)
+    news_site.set_status("/robots.txt", 404)
     nothing = newsradar("sources", "discover", news_site.base_url + "/no-such-page")
     assert nothing.returncode != 0
     assert "nothing to poll found" in nothing.stderr

@@ -3,14 +3,18 @@
 The URL may itself be a feed or a sitemap. If it is a page, the feeds it
 advertises (``<link rel="alternate">``) are tried, then the paths where sites
 usually publish feeds, then the sitemaps robots.txt lists; failing all of them,
-the page is read as a listing page. What was found is saved with the source, so
-later polls go straight to it (conditionally); if it stops working, the next poll
-discovers again. ``-a discover_only=1`` reports every candidate and follows none.
+the page is read as a listing page. When the URL itself fails (404, 403 to bots;
+5xx too for the site's root) or is not what it looked like (a broken feed, an
+empty page), the site's usual feed paths and robots.txt sitemaps are still tried
+before giving up. What was found is saved with the source, with how it was found
+and why it was chosen, so later polls go straight to it (conditionally); if it
+stops working, the next poll discovers again. ``-a discover_only=1`` reports every
+candidate and follows none.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import scrapy
@@ -20,14 +24,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import DiscoveryItem, RediscoverItem, SourceStatusItem
+from crawler.middlewares import FetchRefused
 from crawler.parse.decode import decode_html
 from crawler.parse.feeds import FeedError, is_json_feed
 from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
 from crawler.parse.safexml import head_bytes
 from crawler.parse.sitemaps import SitemapError
-from crawler.parse.urls import site_root
+from crawler.parse.urls import is_site_root, site_root
 from crawler.spiders.base import SourceSpider, content_type_of, flag
-from crawler.spiders.failures import failed_request
+from crawler.spiders.failures import describe_failure, failed_request
 from crawler.spiders.feed import poll_feed, read_and_poll_feed, read_feed
 from crawler.spiders.page import poll_listing
 from crawler.spiders.sitemap import poll_sitemap, read_sitemap, sitemaps_in_robots
@@ -45,6 +50,16 @@ def sniff(body: bytes) -> str:
     return "html"
 
 
+# Answers that say the configured page is not coming back (or not for bots): look
+# elsewhere on the site. A 5xx is looked past only for the site's root URL.
+GONE_OR_FORBIDDEN = (401, 403, 404, 410)
+
+
+def _because(how: str, why: str | None) -> str:
+    return f"{how} (because {why})" if why else how
+
+
+# How a document of each kind is polled once discovery has chosen it.
 async def _poll_page(spider: SourceSpider, response: Response) -> AsyncIterator[Any]:
     for result in poll_listing(spider, response):
         yield result
@@ -55,8 +70,13 @@ async def _each(results: Iterable[Any]) -> AsyncIterator[Any]:
         yield result
 
 
-# How a document of each kind is polled once discovery has chosen it.
-POLLERS = {"feed": read_and_poll_feed, "sitemap": poll_sitemap, "page": _poll_page}
+# Each kind's poll of a document already found; feeds and sitemaps are parsed off the
+# event loop, so every poller is asynchronous.
+POLLERS: dict[str, Callable[[SourceSpider, Response], AsyncIterator[Any]]] = {
+    "feed": read_and_poll_feed,
+    "sitemap": poll_sitemap,
+    "page": _poll_page,
+}
 
 
 class AutoSpider(SourceSpider):
@@ -68,6 +88,7 @@ class AutoSpider(SourceSpider):
         super().__init__(url, **kwargs)
         self.discover_only = flag(discover_only)
         self.candidates: list[tuple[str, str]] = []
+        self._settled = False  # discovery chose a document, or gave up with a reason
 
     def first_requests(self) -> Iterable[scrapy.Request]:
         resolved = self.state.resolved
@@ -84,7 +105,11 @@ class AutoSpider(SourceSpider):
             ]
         return [
             self.document_request(
-                self.source_url, self.parse_discover, configured=True, conditional=False
+                self.source_url,
+                self.parse_discover,
+                configured=True,
+                conditional=False,
+                errback=self.discover_failed,
             )
         ]
 
@@ -119,7 +144,11 @@ class AutoSpider(SourceSpider):
             url,
             callback=NO_CALLBACK,
             dont_filter=True,
-            meta={"newsradar_configured": configured, "dont_obey_robotstxt": robots_txt},
+            meta={
+                "newsradar_configured": configured,
+                "dont_obey_robotstxt": robots_txt,
+                "newsradar_policy": self.link_policy,
+            },
         )
         try:
             response = await self.crawler.engine.download_async(request)
@@ -139,27 +168,75 @@ class AutoSpider(SourceSpider):
             try:
                 feed = await read_feed(self, response)
             except FeedError as err:
-                yield self.source_error(str(err))
+                why = f"the configured URL looked like a feed but {err}"
+                async for result in self.search_site(response.url, why):
+                    yield result
                 return
             self._found("feed", response.url)
             polled = _each(poll_feed(self, response, feed))
-            async for result in self._chosen("feed", response, polled):
+            async for result in self._chosen("feed", response, polled, "as given"):
                 yield result
             return
         if looks == "sitemap":
             self._found("sitemap", response.url)
-            async for result in self._chosen("sitemap", response, poll_sitemap(self, response)):
+            async for result in self._chosen(
+                "sitemap", response, poll_sitemap(self, response), "as given"
+            ):
                 yield result
             return
         page = decode_html(response.body, content_type_of(response))
         tree = parse_html(page.text) if response.body.strip() else None
         if tree is None:
-            yield self.source_error("empty or unreadable page: no feed, sitemap or links found")
+            why = "the configured URL is an empty or unreadable page"
+            async for result in self.search_site(response.url, why):
+                yield result
             return
         # Feeds a page advertises may live on another host (feeds.example.org):
         # they count as configured; the address rule still applies to them.
-        advertised = feed_links(tree, response.url)
-        root = site_root(response.url)
+        async for result in self.search_site(response.url, None, feed_links(tree, response.url)):
+            yield result
+        if self._settled:
+            return
+        self.link_policy.add_site(response.url)
+        if article_links(tree, response.url, self.link_policy.sites, limit=1):
+            self._found("page", response.url)
+        if not self.discover_only:
+            polled = _each(poll_listing(self, response, tree))
+            async for result in self._chosen("page", response, polled, "no feed or sitemap found"):
+                yield result
+            return
+        yield self._report()
+
+    async def discover_failed(self, failure: Failure) -> AsyncIterator[Any]:
+        """The configured URL failed: look for the site's feeds and sitemaps all the same
+        (a home page answering 404 or 403 to bots may sit over a working sitemap)."""
+        error = failure.value
+        if (
+            isinstance(error, FetchRefused)
+            or not isinstance(error, HttpError)
+            or not (
+                error.response.status in GONE_OR_FORBIDDEN
+                or is_site_root(failed_request(failure).url)
+            )
+        ):
+            # Refused (robots.txt, the address rule), unreachable, or a page that is only
+            # down for now (5xx): it is polled again as configured, not replaced.
+            for result in self.source_failed(failure):
+                yield result
+            return
+        why = f"the configured URL answered {describe_failure(failure)}"
+        self.logger.info("source %s: %s; looking elsewhere on the site", self.source_name, why)
+        async for result in self.search_site(failed_request(failure).url, why):
+            yield result
+
+    async def search_site(
+        self, url: str, why: str | None, advertised: Sequence[str] = ()
+    ) -> AsyncIterator[Any]:
+        """Try the feeds ``advertised``, the usual feed paths, then the sitemaps robots.txt
+        lists, of the site of ``url``; poll the first that works (``_settled`` is then
+        set). ``why`` says what was wrong with the configured URL: given, finding
+        nothing is the source's error."""
+        root = site_root(url)
         common = [root + path.lstrip("/") for path in COMMON_FEED_PATHS]
         for url, configured in [(u, True) for u in advertised] + [(u, False) for u in common]:
             if url in (u for _, u in self.candidates):
@@ -173,9 +250,11 @@ class AutoSpider(SourceSpider):
                 continue
             self._found("feed", found.url)
             if not self.discover_only:
+                how = "advertised by the page" if configured else "at a usual feed path"
                 polled = _each(poll_feed(self, found, feed))
-                async for result in self._chosen("feed", found, polled):
+                async for result in self._chosen("feed", found, polled, _because(how, why)):
                     yield result
+                self._settled = True
                 return
         robots = await self.fetch(root + "robots.txt", robots_txt=True)
         for url in sitemaps_in_robots(robots.body) if robots is not None else []:
@@ -188,34 +267,36 @@ class AutoSpider(SourceSpider):
                 continue
             self._found("sitemap", found.url)
             if not self.discover_only:
+                how = "listed in robots.txt"
                 polled = poll_sitemap(self, found, sitemap=sitemap)
-                async for result in self._chosen("sitemap", found, polled):
+                async for result in self._chosen("sitemap", found, polled, _because(how, why)):
                     yield result
+                self._settled = True
                 return
-        self.link_policy.add_site(response.url)
-        if article_links(tree, response.url, self.link_policy.sites, limit=1):
-            self._found("page", response.url)
-        if not self.discover_only:
-            polled = _each(poll_listing(self, response, tree))
-            async for result in self._chosen("page", response, polled):
-                yield result
+        if why is None:
+            return  # the page itself is read next
+        self._settled = True
+        if self.discover_only and self.candidates:
+            yield self._report()
             return
-        yield self._report()
+        yield self.source_error(f"{why}; no feed at the usual paths, no sitemap in robots.txt")
 
     async def _chosen(
-        self, kind: str, response: Response, polled: AsyncIterable[Any]
+        self, kind: str, response: Response, polled: AsyncIterable[Any], how: str
     ) -> AsyncIterator[Any]:
         """Save the discovery, then poll the document (or just report, discover_only)."""
         if self.discover_only:
             yield self._report()
             return
-        self.logger.info("source %s: polling %s as %s", self.source_name, response.url, kind)
-        yield DiscoveryItem(self.source_url, kind, response.url, list(self.candidates))
+        note = f"{kind} {response.url}, {how}"
+        self.logger.info("source %s: polling %s", self.source_name, note)
+        self.stats.set_value("newsradar/discovery_note", note)
+        yield DiscoveryItem(self.source_url, kind, response.url, list(self.candidates), note)
         async for result in polled:
             yield result
 
     def _report(self) -> SourceStatusItem | DiscoveryItem:
-        self.crawler.stats.set_value("newsradar/discovery", list(self.candidates))
+        self.stats.set_value("newsradar/discovery", list(self.candidates))
         if not self.candidates:
             return self.source_error("no feed, sitemap or article links found")
         kind, url = self.candidates[0]

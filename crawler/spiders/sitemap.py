@@ -92,7 +92,7 @@ async def poll_sitemap(
     if top:
         yield spider.status_ok(len(sitemap.entries))
     yield validators_of(response)
-    spider.crawler.stats.inc_value("newsradar/sitemap_entries_too_old", sitemap.too_old)
+    spider.stats.inc_value("newsradar/sitemap_entries_too_old", sitemap.too_old)
     if sitemap.is_index:
         if depth >= MAX_DEPTH:
             return

@@ -4,8 +4,9 @@ A crawl has one database connection, the pipeline's: when the spider opens, the
 pipeline records the run and loads this state through it, and hands it to the
 spider. The validators of every document the source polls and what `auto`
 discovered are read at once, by the source's URL; which article URLs are stored
-already is asked per document, once its links are known (the pipeline's own
-writes are then visible at once). The pipeline does all the writing.
+already is asked per document, once its links are known (the articles this poll
+follows already count as stored: its results are written when it ends). The
+pipeline, or the service for its engine's polls, does all the writing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class SourceState:
     # ETag / Last-Modified per document URL, for conditional requests.
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     db: Any = field(default=None, repr=False)  # the crawl's connection (the pipeline's)
+    # Article URLs this poll follows already: its results are recorded when it ends.
+    followed: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def load(cls, db: Any, source_url: str) -> SourceState:
@@ -46,6 +49,9 @@ class SourceState:
     def stored_articles(self, urls: Iterable[str]) -> dict[str, str | None]:
         """For each of ``urls`` already stored (by any URL it was reached by): when
         its feed or sitemap last said it changed."""
+        urls = list(urls)
+        known: dict[str, str | None] = {url: None for url in urls if url in self.followed}
         if self.db is None:
-            return {}
-        return {url: updated for url, (_, updated) in store.article_states(self.db, urls).items()}
+            return known
+        stored = store.article_states(self.db, (url for url in urls if url not in known))
+        return {**known, **{url: updated for url, (_, updated) in stored.items()}}

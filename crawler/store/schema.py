@@ -24,6 +24,10 @@ from sqlite_utils import Migrations
 
 CURRENT = """
 -- Every configured source, keyed by its URL, with the health of its polls.
+-- operator_alerted: failing / silent, as operators were told; resolved_note: what
+-- auto found behind the URL, how, and why it chose it. (No comment after the last
+-- columns: SQLite's DROP COLUMN, which the tests use to rebuild older schemas,
+-- cannot cut a column whose predecessor ends in a comment.)
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
@@ -42,7 +46,8 @@ CREATE TABLE sources (
     next_poll TEXT,
     operator_alerted TEXT,                             -- failing / silent: what operators were told
     -- When polling was paused in the console; NULL: polled.
-    paused TEXT
+    paused TEXT,
+    resolved_note TEXT
 );
 
 -- One row per poll of a source.
@@ -68,7 +73,10 @@ CREATE TABLE http_validators (
     PRIMARY KEY (source_id, url)
 ) WITHOUT ROWID;
 
--- One row per article, unique by URL.
+-- One row per article, unique by URL. text_changes / text_changed: how often and
+-- when a re-fetch found a new text; rechecks: silent-edit re-fetches done (1 h, 6 h,
+-- 24 h after first seen); page_etag / page_last_modified: the validators of the page
+-- for them.
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
@@ -87,11 +95,17 @@ CREATE TABLE articles (
     charset_note TEXT,
     text_dropped TEXT,                                 -- when retention dropped the text
     story_id INTEGER REFERENCES stories(id),
-    story_similarity REAL
+    story_similarity REAL,
+    text_changes INTEGER NOT NULL DEFAULT 0,
+    text_changed TEXT,
+    rechecks INTEGER NOT NULL DEFAULT 0,
+    page_etag TEXT,
+    page_last_modified TEXT
 );
 CREATE INDEX idx_articles_unmatched ON articles(id) WHERE matched_at IS NULL;
 CREATE INDEX idx_articles_first_seen ON articles(first_seen);
 CREATE INDEX idx_articles_story ON articles(story_id);
+CREATE INDEX idx_articles_recheck ON articles(source_id, first_seen) WHERE rechecks < 3;
 
 -- Every URL an article was reached by: none of them is fetched again.
 CREATE TABLE article_urls (
@@ -480,6 +494,26 @@ def m007_console(db: sqlite_utils.Database) -> None:
             applied TEXT
         );
         CREATE INDEX idx_mention_marks_entity ON mention_marks(entity_id, marked)
+        """,
+    )
+
+
+@migration
+def m008_discovery_note(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE sources ADD COLUMN resolved_note TEXT")
+
+
+@migration
+def m009_silent_edits(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN text_changes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE articles ADD COLUMN text_changed TEXT;
+        ALTER TABLE articles ADD COLUMN rechecks INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE articles ADD COLUMN page_etag TEXT;
+        ALTER TABLE articles ADD COLUMN page_last_modified TEXT;
+        CREATE INDEX idx_articles_recheck ON articles(source_id, first_seen) WHERE rechecks < 3;
         """,
     )
 

@@ -81,18 +81,23 @@ def source_row(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def save_discovery(db: sqlite_utils.Database, source_id: int, kind: str, url: str) -> None:
-    """Remember what `auto` found behind a source: poll ``url`` as ``kind`` from now on."""
+def save_discovery(
+    db: sqlite_utils.Database, source_id: int, kind: str, url: str, note: str | None = None
+) -> None:
+    """Remember what `auto` found behind a source: poll ``url`` as ``kind`` from now on
+    (``note``: what was found and why this was chosen, in words)."""
     db.execute(
-        "UPDATE sources SET resolved_kind = ?, resolved_url = ? WHERE id = ?",
-        [kind, url, source_id],
+        "UPDATE sources SET resolved_kind = ?, resolved_url = ?, resolved_note = ? WHERE id = ?",
+        [kind, url, note, source_id],
     )
 
 
 def clear_discovery(db: sqlite_utils.Database, source_id: int) -> None:
     """Forget a source's discovered document (it failed): the next poll discovers again."""
     db.execute(
-        "UPDATE sources SET resolved_kind = NULL, resolved_url = NULL WHERE id = ?", [source_id]
+        "UPDATE sources SET resolved_kind = NULL, resolved_url = NULL, resolved_note = NULL "
+        "WHERE id = ?",
+        [source_id],
     )
 
 

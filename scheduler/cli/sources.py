@@ -44,6 +44,8 @@ def sources(ctx: click.Context, config_path: Path | None, as_json: bool) -> None
         state = "FAILING" if failures else ("ok" if entry["last_success"] else "not polled yet")
         click.echo(f"{entry['name']}  [{entry['kind']}]  {state}")
         click.echo(f"    polls {entry['polls']} as {entry['polls_as']}")
+        if entry["found"]:
+            click.echo(f"    found: {entry['found']}")
         click.echo(
             f"    last success {entry['last_success'] or '-'}, "
             f"{entry['articles_found']} articles found, next poll {entry['next_poll']}"
