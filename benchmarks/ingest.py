@@ -39,7 +39,6 @@ import hashlib
 import json
 import multiprocessing
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +47,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from machine import describe
+from machine import describe, run_child
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -383,10 +382,7 @@ def _child(mode: str, base: str, args: argparse.Namespace, extra: list[str]) -> 
     command = [sys.executable, __file__, "--child", mode, "--base", base]
     command += [f"--articles={args.articles}", f"--feeds={args.feeds}"]
     command += [f"--repoll-feeds={args.repoll_feeds}", *extra]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"{mode} failed:\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(command, mode)
 
 
 def main(argv: list[str] | None = None) -> int:

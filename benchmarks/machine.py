@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import subprocess
 from pathlib import Path
 
 
@@ -28,3 +30,11 @@ def describe(*extra: str) -> str:
     parts += [f"Python {platform.python_version()}", *extra]
     parts.append(f"{platform.system()} {platform.release()}")
     return ", ".join(parts)
+
+
+def run_child(command: list[str], label: str) -> dict:
+    """Run one measured step in a fresh process; its last stdout line is its JSON result."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{label} failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -27,7 +27,6 @@ import asyncio
 import json
 import multiprocessing
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from machine import describe
+from machine import describe, run_child
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -190,10 +189,7 @@ def _child(mode: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", mode, "--base", base]
     command += [f"--feeds={args.feeds}", f"--seconds={args.seconds}", f"--warmup={args.warmup}"]
     command += [f"--interval={args.interval}"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"{mode} failed:\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(command, mode)
 
 
 def main(argv: list[str] | None = None) -> int:
