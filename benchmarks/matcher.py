@@ -465,7 +465,7 @@ def document(
     )
     return f"""## Entity matcher throughput
 
-Measured {today} on {describe()}; machine {load} (on {os.cpu_count()} CPUs).
+Measured {today} on {describe()}; machine {load}.
 
 Compiling the watchlist (CPU time, automaton keys):
 {compiled}
