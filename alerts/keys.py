@@ -77,6 +77,11 @@ class Key:
     # capital, so "Islamic States" can be a lost apostrophe but "Islamic states" is not.
     last_ordinary: bool
     plain: bool  # exactly one name entry, nothing to check: the fast path
+    # A letter or digit after the key other than "s" or "'" ends the hit there: no
+    # clitic suffix, no glued word, no exclude phrase (those only need to start a word).
+    strict_right: bool
+    # Plain, and neither an exclude phrase nor a context word: the scan just keeps it.
+    simple: bool
 
 
 def _automaton(payloads: Mapping[str, object]) -> Any:
@@ -225,30 +230,36 @@ def _make_key(key: str, entries: list[Entry]) -> Key:
     surnames = _listed_first(entries, SURNAME)
     variant = any(e.forced_rule == "variant" for e in names + surnames)
     last_ordinary = " " in key and last in ORDINARY_WORDS
-    return Key(
-        length=len(key),
-        names=names,
-        surnames=surnames,
-        excludes=tuple(e for e in entries if e.role == EXCLUDE),
-        context=tuple(e.entity_id for e in entries if e.role == CONTEXT),
-        arabic=arabic,
-        stripped_ok=not arabic and not (" " not in key and key in ORDINARY_WORDS),
-        # Capitals mean an acronym in the alias: "IS-Khorasanwe" is no glue.
-        glued_ok=not arabic
-        and not caps
-        and len(last) >= 4
-        and last.isalpha()
-        and last not in ORDINARY_WORDS,
-        caps=caps,
-        variant=variant,
-        last_ordinary=last_ordinary,
-        plain=len(names) == 1
+    excludes = tuple(e for e in entries if e.role == EXCLUDE)
+    context = tuple(e.entity_id for e in entries if e.role == CONTEXT)
+    glued_ok = (
+        not arabic and not caps and len(last) >= 4 and last.isalpha() and last not in ORDINARY_WORDS
+    )
+    plain = (
+        len(names) == 1
         and not surnames
         and not caps
         and not variant
         and not last_ordinary
         and names[0].forced_rule is None
-        and not names[0].weak,
+        and not names[0].weak
+    )
+    return Key(
+        length=len(key),
+        names=names,
+        surnames=surnames,
+        excludes=excludes,
+        context=context,
+        arabic=arabic,
+        stripped_ok=not arabic and not (" " not in key and key in ORDINARY_WORDS),
+        # Capitals mean an acronym in the alias: "IS-Khorasanwe" is no glue.
+        glued_ok=glued_ok,
+        caps=caps,
+        variant=variant,
+        last_ordinary=last_ordinary,
+        plain=plain,
+        strict_right=not arabic and not glued_ok and not excludes,
+        simple=plain and not excludes and not context,
     )
 
 

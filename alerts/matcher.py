@@ -245,7 +245,10 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, E
     context: set[str] = set()
     n = len(norm)
     isalnum = str.isalnum
+    append = hits.append
     name_end = -1
+    # Most raw hits lie inside a longer word ("ttp" in "attps"): each rejection
+    # below is a handful of operations, with no call and no tuple built.
     for last, key in automaton.iter(norm):
         end = last + 1
         start = end - key.length
@@ -254,10 +257,24 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, E
             if not key.arabic or not _arabic_prefix_ok(norm, start):
                 continue
             prefixed = True
-        if end < n and (isalnum(norm[end]) or norm[end] == "'"):
-            form = _right_form(norm, start, end, key)
+        if end < n:
+            c = norm[end]
+            if isalnum(c):
+                if c != "s" and key.strict_right:
+                    continue
+                form = _right_form(norm, start, end, key)
+            elif c == "'":
+                form = _right_form(norm, start, end, key)
+            else:
+                form = "exact"
         else:
             form = "exact"
+        if prefixed and (form == "exact" or form == "possessive"):
+            form = "script"
+        if key.simple and form is not None:
+            name_end = end
+            append((start, end, key, form))
+            continue
         if key.excludes:
             # An exclude phrase needs only to start a word: "West Bank-based" counts.
             excluded.extend((start, end, e) for e in key.excludes)
@@ -272,9 +289,7 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, E
             # Exclude-only, or a surname ending where the name just found ends
             # (hits come longest first): "Kurilla" inside "Michael Kurilla".
             continue
-        if prefixed and form in ("exact", "possessive"):
-            form = "script"
-        hits.append((start, end, key, form))
+        append((start, end, key, form))
     return hits, excluded, context
 
 

@@ -48,9 +48,10 @@ def _tokens_before(norm: str, start: int, count: int) -> list[tuple[int, int]]:
         if end == 0 or norm[end - 1] != " ":
             break
         stop = end - 1
-        begin = stop
-        while begin > 0 and norm[begin - 1] not in " \n":
-            begin -= 1
+        # The token starts after the last space or line break before it; the line
+        # break is looked for only within the token, so the search stays short.
+        space = norm.rfind(" ", 0, stop)
+        begin = max(space, norm.rfind("\n", space + 1, stop)) + 1
         if begin == stop:
             break
         spans.insert(0, (begin, stop))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import os
 import random
 import re
 import sys
@@ -257,8 +258,20 @@ def _without_variants(entities: Sequence[Entity]) -> list[Entity]:
     return [dataclasses.replace(e, variants=False) for e in entities]
 
 
-def newsradar_engine(entities: Sequence[Entity]) -> Callable[[str], int]:
+# What compiling each watchlist cost: (label, aliases, automaton keys, CPU seconds).
+COMPILED: list[tuple[str, int, int, float]] = []
+
+
+def newsradar_engine(entities: Sequence[Entity], label: str = "") -> Callable[[str], int]:
+    t0 = time.process_time()
     watchlist = Watchlist.compile(entities)
+    seconds = time.process_time() - t0
+    aliases = sum(len(e.names) for e in entities)
+    COMPILED.append((label, aliases, watchlist.key_count, seconds))
+    print(
+        f"compiled {label}: {aliases:,} aliases, {watchlist.key_count:,} keys in {seconds:.1f}s",
+        file=sys.stderr,
+    )
 
     def run(text: str) -> int:
         return len(find_mentions(text, watchlist))
@@ -312,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     regex_budget = 1.5 if args.quick else 5.0
 
     sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"machine: {describe()}; {_load()} at the start", file=sys.stderr)
+    load_before = _load()
     all_entities = make_entities(max(sizes), random.Random(20240601))
     t0 = time.perf_counter()
     corpora = {
@@ -332,8 +347,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         entities = _first_aliases(all_entities, n)
         engines: list[tuple[str, Callable[[str], int] | None, float, tuple[str, ...]]] = [
             (FLOOR, floor_engine(entities), 0.0, ("news", "topical")),
-            (OURS, newsradar_engine(entities), 0.0, ("news", "topical")),
-            (OURS_PLAIN, newsradar_engine(_without_variants(entities)), 0.0, ("news",)),
+            (OURS, newsradar_engine(entities, "variants on"), 0.0, ("news", "topical")),
+            (
+                OURS_PLAIN,
+                newsradar_engine(_without_variants(entities), "variants off"),
+                0.0,
+                ("news",),
+            ),
             (FLASHTEXT, flashtext_engine(entities), 0.0, ("news",)),
             (REGEX, regex_engine(entities), regex_budget, ("news",)),
         ]
@@ -380,14 +400,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             dense = rates[("topical", OURS, n)] / rates[("topical", FLOOR, n)]
             verdicts.append(f"{n:,} aliases, topical text: {dense:.0%} of the floor")
 
+    load = f"{load_before} at the start, {_load()} at the end"
+    print(f"machine load: {load}", file=sys.stderr)
     table = render(rows, rates)
     command = "python benchmarks/matcher.py" + (" " + " ".join(argv or sys.argv[1:])).rstrip()
     print(table)
     print("\n".join(verdicts))
     if args.write:
-        args.write.write_text(document(table, verdicts, command, corpora))
+        args.write.write_text(document(table, verdicts, command, corpora, load))
         print(f"wrote {args.write}", file=sys.stderr)
     return 0
+
+
+def _load() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes, as ``uptime`` shows them."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f}"
 
 
 def _first_aliases(entities: Sequence[Entity], n: int) -> list[Entity]:
@@ -417,16 +448,27 @@ def render(rows: Sequence[Row], rates: dict[tuple[str, str, int], float]) -> str
 
 
 def document(
-    table: str, verdicts: Sequence[str], command: str, corpora: dict[str, list[str]]
+    table: str,
+    verdicts: Sequence[str],
+    command: str,
+    corpora: dict[str, list[str]],
+    load: str,
 ) -> str:
     today = dt.date.today().isoformat()
+    compiled = "\n".join(
+        f"- {label}, {n:,} aliases: {keys:,} keys in {seconds:.1f} s"
+        for label, n, keys, seconds in COMPILED
+    )
     sizes = ", ".join(
         f"{name} {sum(len(a.encode('utf-8')) for a in arts) / 1e6:.1f} MB in {len(arts)} articles"
         for name, arts in corpora.items()
     )
     return f"""## Entity matcher throughput
 
-Measured {today} on {describe()}.
+Measured {today} on {describe()}; machine {load}.
+
+Compiling the watchlist (CPU time, automaton keys):
+{compiled}
 
 Command (from the repository root): `{command}`
 
