@@ -2,9 +2,9 @@
 diff, the configuration it would give, validated), written only on confirmation, and
 only if the file did not change in between.
 
-The TOML config is edited with tomlkit, which keeps every comment and the layout; a
-YAML or CSV watchlist file is rewritten from its records (a YAML file's comments are
-not kept: the diff shows so before anything is written).
+The TOML config is edited with tomlkit and a YAML watchlist file with ruamel.yaml's
+round-trip mode (scheduler.web.yamledit): both keep every comment and the layout. A
+CSV watchlist file is rewritten from its rows.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from typing import Any
 import tomlkit
 import tomlkit.exceptions
 
+from alerts.imports import MAX_LIST_BYTES
 from alerts.watchlist import Entity, WatchlistError, load_watchlist_file
 from scheduler.config import Config, ConfigError, parse_config
+from scheduler.web.yamledit import YamlEditError, edit_entity
 
 
 class EditError(Exception):
@@ -116,6 +118,12 @@ def edit_watchlist_file(
     ``change`` edits the record (a dict of its keys) in place."""
     path = _file_of(config, entity_id)
     try:
+        # The bound of an imported list: a larger file is not one `watchlist import` wrote.
+        if path.stat().st_size > MAX_LIST_BYTES:
+            raise EditError(
+                f"{path}: larger than the {MAX_LIST_BYTES // 1048576} MB the console edits: "
+                "change it by hand"
+            )
         before = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise EditError(f"{path}: cannot read: {err}") from err
@@ -189,22 +197,7 @@ def _edit_csv(
 def _edit_yaml(
     text: str, entity_id: str, change: Callable[[dict[str, Any]], None], path: Path
 ) -> str:
-    import yaml
-
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise EditError(f"{path}: not valid YAML: {err}") from err
-    records = data["entities"] if isinstance(data, dict) and "entities" in data else data
-    if not isinstance(records, list):
-        raise EditError(f"{path}: expected a list of entities")
-    record = next(
-        (r for r in records if isinstance(r, dict) and str(r.get("id")) == entity_id), None
-    )
-    if record is None:
-        raise EditError(f"{path}: no entity {entity_id!r}")
-    for key in ("aliases", "exclude", "tags", "context"):
-        if isinstance(record.get(key), str):
-            record[key] = [part.strip() for part in record[key].split(";") if part.strip()]
-    change(record)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        return edit_entity(text, entity_id, change)
+    except YamlEditError as err:
+        raise EditError(f"{path}: {err}") from err
