@@ -185,3 +185,14 @@ def test_context_and_variants_proposals_apply_to_a_yaml_watchlist(tmp_path: Path
     entities = {e.id: e for e in load_config(path).entities()}
     assert entities["isi-file"].context == ("Inter-Services", "Intelligence")
     assert entities["haqqani-file"].variants is False
+
+
+def test_a_watchlist_file_over_the_size_bound_is_not_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "- id: west\n  name: West\n"
+    path = config_with(tmp_path, "own.yaml", text)
+    monkeypatch.setattr("scheduler.web.edits.MAX_LIST_BYTES", len(text) - 1)
+    with pytest.raises(EditError, match="the console edits: change it by hand"):
+        plan(load_config(path), Proposal("west", "exclude", "West Bank"))
+    assert (tmp_path / "own.yaml").read_text(encoding="utf-8") == text
