@@ -117,18 +117,26 @@ class Service:
         engine's settings) starts a new one, and the old one ends once its polls have."""
         from crawler.engine import Engine
 
-        if self.engine is not None and config.crawl == self.config_crawl:
+        wanted = (config.crawl, config.cluster)
+        if self.engine is not None and wanted == self.config_crawl:
             return
-        old, self.engine = (
-            self.engine,
-            Engine(
+        if config.cluster is not None:  # fetch workers poll, through Redis
+            from scheduler.cluster.remote import RemoteEngine
+
+            engine = RemoteEngine(
+                config.cluster.redis,
+                self.db,
+                job_timeout=config.cluster.job_timeout.total_seconds(),
+            )
+        else:
+            engine = Engine(
                 scrapy_settings(config, verbose=self.verbose),
                 extraction=self.extraction,
                 robots=self.robots,
                 articles=self.db,
-            ),
-        )
-        self.config_crawl = config.crawl
+            )
+        old, self.engine = self.engine, engine
+        self.config_crawl = wanted
         if old is not None:
             task = asyncio.ensure_future(old.stop_when_idle())
             self._retired.add(task)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import data_cmds, service_cmds, setup_cmds
+from scheduler.cli import data_cmds, service_cmds, setup_cmds, worker_cmds
 from scheduler.cli.errors import TranslatingGroup
 from scheduler.cli.sources import sources
 from scheduler.cli.watchlist_import import watchlist_import
@@ -31,6 +31,7 @@ for command in (
     setup_cmds.init,
     setup_cmds.check,
     service_cmds.run,
+    worker_cmds.worker,
     data_cmds.matches,
     setup_cmds.watchlist,
     service_cmds.rematch,
