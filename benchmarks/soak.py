@@ -243,6 +243,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self) -> None:
+        self.server.world.enter(self.server.host_index)
+        try:
+            self._get()
+        finally:
+            self.server.world.leave(self.server.host_index)
+
+    def _get(self) -> None:
         world = self.server.world
         path = self.path.split("?", 1)[0]
         if path == "/robots.txt":
@@ -302,6 +309,10 @@ class World:
         self.pages: dict[tuple[int, str], Story] = {}
         self.stories: dict[int, Story] = {}
         self.requests: Counter[str] = Counter()
+        # Requests being answered per host right now, and the most there ever were:
+        # per_domain is a limit per site, whatever number of sources it has.
+        self.in_flight: Counter[int] = Counter()
+        self.max_in_flight = 0
         self.servers: list[_Server] = []
         self.threads: list[threading.Thread] = []
         self._next_number = 1
@@ -349,6 +360,16 @@ class World:
     def feed_at(self, host: int, path: str) -> Feed | None:
         """The feed served at ``path`` on ``host`` (call with the lock held)."""
         return self._by_path.get((host, path))
+
+    def enter(self, host: int) -> None:
+        """A request to ``host`` is being answered (thread-safe)."""
+        with self.lock:
+            self.in_flight[host] += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight[host])
+
+    def leave(self, host: int) -> None:
+        with self.lock:
+            self.in_flight[host] -= 1
 
     def count(self, what: str) -> None:
         """Count one request answered (thread-safe)."""
@@ -904,7 +925,8 @@ Warm-up {result["warmup"]:.0f} s; "start" = after the warm-up, "middle" = {middl
 
 Runs by status: {statuses}. Run errors: {errors}.
 Alerts table: {alerts}. Articles stored: {polls["articles"]} ({origins}).
-Requests the world answered: {requests}.
+Requests the world answered: {requests}. Most requests in flight to one host at
+any moment: {result["max_in_flight"]} (per_domain = {result["per_domain"]}).
 Service log: {logs}.
 Alert failures in the log: {failures}.
 
@@ -1031,6 +1053,8 @@ def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
             "latency_all": latencies(world, receiver.arrivals, 0, ended),
             "polls": poll_figures(keep / DATABASE, steady_from, ended),
             "requests": dict(world.requests),
+            "max_in_flight": world.max_in_flight,
+            "per_domain": args.per_domain,
             "log": log_figures(log_path),
             "alert_failures": alert_failures(log_path),
             "code_changed": changed_during(code_before, began),

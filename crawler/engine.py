@@ -129,7 +129,7 @@ class EngineSpider(scrapy.Spider):
         while True:
             poll = await self.queue.get()
             try:
-                first = list(poll.spider.first_requests())
+                first = list(poll.spider.poll_requests())
             except Exception as err:  # a poll that cannot start costs that poll only
                 log.exception("source %s: poll failed to start", poll.request.source_url)
                 poll.finish("failed", f"{type(err).__name__}: {err}")
@@ -225,6 +225,17 @@ class Engine:
     ) -> None:
         self.settings = settings.copy()
         self.settings.set("ITEM_PIPELINES", {}, priority="cmdline")  # results go to the owner
+        # One downloader slot now serves every poll of a site: a 304 must let its delay
+        # fall as a 200 does (crawler.throttle).
+        self.settings.set(
+            "EXTENSIONS",
+            {
+                **self.settings.getdict("EXTENSIONS"),
+                "scrapy.extensions.throttle.AutoThrottle": None,
+                "crawler.throttle.ConditionalAutoThrottle": 0,
+            },
+            priority="cmdline",
+        )
         self.settings.set(
             "CONCURRENT_REQUESTS",
             max(CONCURRENT_REQUESTS, self.settings.getint("CONCURRENT_REQUESTS")),

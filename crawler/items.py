@@ -24,6 +24,8 @@ class ArticleItem:
     recheck: bool = False  # fetched again because the feed or sitemap said it changed
     html: str | None = None  # the raw page, when the source keeps it
     charset_note: str | None = None
+    page_etag: str | None = None  # the page's validators, for silent-edit re-checks
+    page_last_modified: str | None = None
 
 
 @dataclass
@@ -54,6 +56,14 @@ class DiscoveryItem:
     url: str
     candidates: list[tuple[str, str]] = field(default_factory=list)  # (kind, url) all found
     note: str | None = None  # how it was found and why it was chosen, in words
+
+
+@dataclass
+class RecheckedItem:
+    """A stored article's page was fetched again to look for a silent edit (whether or
+    not its text changed: an ArticleItem follows when the page answered)."""
+
+    url: str
 
 
 @dataclass

@@ -16,12 +16,24 @@ from typing import Any
 from crawler.items import (
     ArticleItem,
     DiscoveryItem,
+    RecheckedItem,
     RediscoverItem,
     SourceStatusItem,
     ValidatorsItem,
 )
 
 Validators = tuple[str | None, str | None]  # (ETag, Last-Modified)
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A stored article to fetch again (conditionally) in case it was edited silently."""
+
+    url: str
+    title: str | None = None  # as stored: a re-check compares the text, not the title source
+    published: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,8 @@ class PollRequest:
     resolved: tuple[str, str] | None = None
     # Per document URL, for conditional requests.
     validators: dict[str, Validators] = field(default_factory=dict)
+    # Stored articles of the source due for a silent-edit check.
+    rechecks: tuple[Recheck, ...] = ()
 
     def spider_arguments(self) -> dict[str, Any]:
         """The arguments of the spider that polls this source (crawler.spiders)."""
@@ -49,6 +63,7 @@ class PollRequest:
             "window": self.window,
             "max_articles": self.max_articles,
             "store_html": self.store_html,
+            "rechecks": self.rechecks,
         }
 
 
@@ -82,6 +97,7 @@ class PollResult:
     validators: dict[str, ValidatorsItem] = field(default_factory=dict)
     discovery: DiscoveryItem | None = None
     rediscover: bool = False
+    rechecked: list[str] = field(default_factory=list)  # article URLs fetched again
     answered: bool = False  # the source said something (a document, or an error)
     error: str | None = None
     not_modified: bool = False
@@ -106,6 +122,8 @@ class PollResult:
             self.discovery = item
         elif isinstance(item, RediscoverItem):
             self.rediscover = True
+        elif isinstance(item, RecheckedItem):
+            self.rechecked.append(item.url)
 
     def final_error(self) -> str | None:
         """Why the poll failed, or None: a source that never answered failed too."""

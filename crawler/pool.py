@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -70,7 +71,11 @@ class ExtractionPool:
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._broken = 0
-        self._killed: set[int] = set()  # ids of executors whose workers were killed on purpose
+        # Executors whose workers were killed on purpose (one was stuck on a page).
+        self._killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
+        # Pages handed to the workers at once: one each, so that a page's timeout
+        # counts its extraction, not its wait behind hundreds of others.
+        self._slots = asyncio.Semaphore(max(workers, 1))
         self._closed = False
 
     def __enter__(self) -> ExtractionPool:
@@ -121,7 +126,7 @@ class ExtractionPool:
         with self._lock:
             if self._executor is stuck:
                 self._executor = None
-            self._killed.add(id(stuck))
+            self._killed.add(stuck)
         processes = list((getattr(stuck, "_processes", None) or {}).values())
         for process in processes:
             if process.is_alive():
@@ -139,10 +144,11 @@ class ExtractionPool:
         only: the pool is replaced.
         """
         for _ in range(2):  # a page whose worker was killed for another page: once more
-            executor = self._current()
-            if executor is None:
-                return self._inline(body, url, content_type, keep_html)
-            result = await self._in_pool(executor, body, url, content_type, keep_html, timeout)
+            async with self._slots:
+                executor = self._current()
+                if executor is None:
+                    return self._inline(body, url, content_type, keep_html)
+                result = await self._in_pool(executor, body, url, content_type, keep_html, timeout)
             if result is not None:
                 return result
         return PageResult(skipped="extraction worker killed")
@@ -177,13 +183,13 @@ class ExtractionPool:
             self._kill_stuck(executor)
             return PageResult(skipped=f"extraction took over {timeout:g}s")
         except BrokenProcessPool:
-            if id(executor) in self._killed:
+            if executor in self._killed:
                 return None
             log.warning("extraction worker died on %s; restarting the pool", url)
             self._replace_broken(executor)
             return PageResult(skipped="extraction worker died")
         except RuntimeError as err:  # the pool was shut down while this page waited
-            if id(executor) in self._killed:
+            if executor in self._killed:
                 return None
             return PageResult(skipped=f"extraction cancelled: {err}")
         except Exception as err:

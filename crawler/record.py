@@ -38,6 +38,8 @@ def _article_row(item: ArticleItem, source_id: int) -> dict[str, Any]:
         "extracted_from": item.extracted_from,
         "entry_updated": item.entry_updated,
         "charset_note": item.charset_note,
+        "page_etag": item.page_etag,
+        "page_last_modified": item.page_last_modified,
     }
 
 
@@ -58,6 +60,8 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
         )
         if status in counts:
             counts[status] += 1
+    if result.rechecked:
+        store.mark_rechecked(db, result.rechecked)
     if result.rediscover:
         store.clear_discovery(db, source_id)
     if result.discovery is not None:

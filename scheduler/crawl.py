@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.config import Config, SourceConfig
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("newsradar.crawl")
 
+# Articles are fetched again (conditionally) this long after they were first seen,
+# in case they were edited without their feed saying so.
+SILENT_EDIT_CHECKS = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 T = TypeVar("T")
 
@@ -125,8 +129,10 @@ class CrawlRunner:
                 self.db, url=source.url, name=source.name, kind=source.kind
             )
             state = SourceState.load(self.db, source.url)
+            due = store.due_rechecks(self.db, source_id, store.utcnow(), SILENT_EDIT_CHECKS)
             run_id = store.start_run(self.db, source_id)
-            result = await self._fetch(source, poll_request(self.config, source, state))
+            request = poll_request(self.config, source, state, due)
+            result = await self._fetch(source, request)
             recorded = record_poll(self.db, source_id, run_id, result)
         outcome = CrawlOutcome(
             source.name,

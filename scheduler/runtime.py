@@ -10,8 +10,9 @@ needs it, so that fast commands stay fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scheduler.config import Config, ConfigError, SourceConfig, locate_database
 
@@ -146,9 +147,15 @@ def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
     }
 
 
-def poll_request(config: Config, source: SourceConfig, state: SourceState) -> PollRequest:
-    """What one poll of ``source`` is asked to do: its settings and stored state."""
-    from crawler.poll import PollRequest
+def poll_request(
+    config: Config,
+    source: SourceConfig,
+    state: SourceState,
+    rechecks: Iterable[dict[str, Any]] = (),
+) -> PollRequest:
+    """What one poll of ``source`` is asked to do: its settings, its stored state and
+    the stored articles due for a silent-edit check (rows of store.due_rechecks)."""
+    from crawler.poll import PollRequest, Recheck
 
     arguments = spider_arguments(config, source)
     return PollRequest(
@@ -161,4 +168,14 @@ def poll_request(config: Config, source: SourceConfig, state: SourceState) -> Po
         store_html=arguments["store_html"],
         resolved=state.resolved,
         validators=dict(state.validators),
+        rechecks=tuple(
+            Recheck(
+                url=row["url"],
+                title=row["title"],
+                published=row["published"],
+                etag=row["page_etag"],
+                last_modified=row["page_last_modified"],
+            )
+            for row in rechecks
+        ),
     )

@@ -17,3 +17,9 @@ def worker_pid(body: bytes, url: str, content_type: str | None, keep_html: bool)
         while True:
             time.sleep(3600)
     return PageResult(skipped=str(os.getpid()))
+
+
+def slow_worker_pid(body: bytes, url: str, content_type: str | None, keep_html: bool) -> PageResult:
+    """worker_pid, taking half a second a page."""
+    time.sleep(0.5)
+    return worker_pid(body, url, content_type, keep_html)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from slowpages import HANG_MARKER, worker_pid
+from slowpages import HANG_MARKER, slow_worker_pid, worker_pid
 
 from crawler.pool import ExtractionPool
 from newssite import NewsSite
@@ -87,5 +87,19 @@ def test_pages_held_by_a_killed_worker_are_extracted_again() -> None:
             results = await asyncio.gather(hung, *slow)
             assert results[0].skipped == "extraction took over 2s"
             assert all(r.skipped and r.skipped.isdigit() for r in results[1:]), results
+
+    asyncio.run(main())
+
+
+def test_a_page_timeout_counts_its_extraction_not_its_wait_for_a_worker() -> None:
+    async def main() -> None:
+        with ExtractionPool(1, extractor=slow_worker_pid) as pool:
+            pages = [
+                pool.extract(PAGE, f"http://127.0.0.1/{i}", "text/html", keep_html=False, timeout=2)
+                for i in range(8)  # 4 s of work for one worker, 2 s allowed each
+            ]
+            results = await asyncio.gather(*pages)
+            assert all(r.skipped and r.skipped.isdigit() for r in results), results
+            assert len({r.skipped for r in results}) == 1  # one worker did them all
 
     asyncio.run(main())

@@ -200,6 +200,8 @@ def test_rows_of_a_first_version_database_survive_every_migration(tmp_path: Path
 # What the migrations after version 6 add to existing rows, per table (defaults).
 ADDED_SINCE_V6 = {
     "sources": (None,),  # m007_discovery_note: resolved_note
+    # m008_silent_edits: text_changes, text_changed, rechecks, page_etag, page_last_modified
+    "articles": (0, None, 0, None, None),
 }
 
 

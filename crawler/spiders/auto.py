@@ -3,12 +3,13 @@
 The URL may itself be a feed or a sitemap. If it is a page, the feeds it
 advertises (``<link rel="alternate">``) are tried, then the paths where sites
 usually publish feeds, then the sitemaps robots.txt lists; failing all of them,
-the page is read as a listing page. When the URL itself fails (404, 403 to bots,
-5xx) or is not what it looked like (a broken feed, an empty page), the site's usual
-feed paths and robots.txt sitemaps are still tried before giving up. What was
-found is saved with the source, with how it was found and why it was chosen, so
-later polls go straight to it (conditionally); if it stops working, the next poll
-discovers again. ``-a discover_only=1`` reports every candidate and follows none.
+the page is read as a listing page. When the URL itself fails (404, 403 to bots;
+5xx too for the site's root) or is not what it looked like (a broken feed, an
+empty page), the site's usual feed paths and robots.txt sitemaps are still tried
+before giving up. What was found is saved with the source, with how it was found
+and why it was chosen, so later polls go straight to it (conditionally); if it
+stops working, the next poll discovers again. ``-a discover_only=1`` reports every
+candidate and follows none.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from crawler.parse.decode import decode_html
 from crawler.parse.feeds import FeedError, is_json_feed
 from crawler.parse.links import COMMON_FEED_PATHS, article_links, feed_links, parse_html
 from crawler.parse.sitemaps import SitemapError
-from crawler.parse.urls import site_root
+from crawler.parse.urls import is_site_root, site_root
 from crawler.spiders.base import SourceSpider, content_type_of, flag
 from crawler.spiders.failures import describe_failure
 from crawler.spiders.feed import poll_feed, read_feed
@@ -46,6 +47,11 @@ def sniff(body: bytes) -> str:
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
         return "feed"
     return "html"
+
+
+# Answers that say the configured page is not coming back (or not for bots): look
+# elsewhere on the site. A 5xx is looked past only for the site's root URL.
+GONE_OR_FORBIDDEN = (401, 403, 404, 410)
 
 
 def _because(how: str, why: str | None) -> str:
@@ -187,8 +193,14 @@ class AutoSpider(SourceSpider):
     async def discover_failed(self, failure: Failure) -> AsyncIterator[Any]:
         """The configured URL failed: look for the site's feeds and sitemaps all the same
         (a home page answering 404 or 403 to bots may sit over a working sitemap)."""
-        if isinstance(failure.value, FetchRefused) or not isinstance(failure.value, HttpError):
-            # Refused (robots.txt, the address rule) or unreachable: nothing to look for.
+        error = failure.value
+        if (
+            isinstance(error, FetchRefused)
+            or not isinstance(error, HttpError)
+            or not (error.response.status in GONE_OR_FORBIDDEN or is_site_root(failure.request.url))
+        ):
+            # Refused (robots.txt, the address rule), unreachable, or a page that is only
+            # down for now (5xx): it is polled again as configured, not replaced.
             for result in self.source_failed(failure):
                 yield result
             return

@@ -18,7 +18,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.guard import LinkPolicy
-from crawler.items import ArticleItem, SourceStatusItem, ValidatorsItem
+from crawler.items import ArticleItem, RecheckedItem, SourceStatusItem, ValidatorsItem
 from crawler.middlewares import FetchRefused
 from crawler.parse.urls import canonical_url
 from crawler.pool import ExtractionPool, worker_count
@@ -73,7 +73,8 @@ class SourceSpider(scrapy.Spider):
     url, source_name, allow_domains (comma-separated), window (seconds: how old
     a sitemap entry may be), max_articles (per poll), store_html (keep raw pages).
     Given in code only: ``extraction`` (an ExtractionPool) and ``robots`` (a
-    RobotsCache), shared with other crawls.
+    RobotsCache), shared with other crawls, and ``rechecks`` (crawler.poll.Recheck:
+    stored pages to fetch again in case they were edited silently).
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class SourceSpider(scrapy.Spider):
         store_html: Any = False,
         extraction: ExtractionPool | None = None,
         robots: RobotsCache | None = None,
+        rechecks: Iterable[Any] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -98,6 +100,7 @@ class SourceSpider(scrapy.Spider):
         self.robots = robots if isinstance(robots, RobotsCache) else None
         self.extraction = extraction if isinstance(extraction, ExtractionPool) else None
         self._owns_extraction = False
+        self.rechecks = tuple(rechecks) if not isinstance(rechecks, str) else ()
         # Replaced by the pipeline's when the spider opens (crawler.pipelines).
         self.state = SourceState(url)
         self._stats: Any = None  # a hosted poll's own counters (crawler.engine)
@@ -122,8 +125,13 @@ class SourceSpider(scrapy.Spider):
         if self.extraction is None:
             workers = worker_count(self.settings.get("NEWSRADAR_EXTRACT_WORKERS"))
             self.extraction, self._owns_extraction = ExtractionPool(workers), True
-        for request in self.first_requests():
+        for request in self.poll_requests():
             yield request
+
+    def poll_requests(self) -> Iterator[scrapy.Request]:
+        """Every request a poll starts with: its documents, then its silent-edit checks."""
+        yield from self.first_requests()
+        yield from self.recheck_requests()
 
     def first_requests(self) -> Iterable[scrapy.Request]:
         """The requests a poll starts with (each spider names its own)."""
@@ -213,6 +221,44 @@ class SourceSpider(scrapy.Spider):
                 meta={"newsradar_ref": ref, "newsradar_recheck": recheck},
             )
 
+    def recheck_requests(self) -> Iterator[scrapy.Request]:
+        """Conditional requests for the stored pages due for a silent-edit check."""
+        for recheck in self.rechecks:
+            headers = {}
+            if recheck.etag:
+                headers["If-None-Match"] = recheck.etag
+            if recheck.last_modified:
+                headers["If-Modified-Since"] = recheck.last_modified
+            ref = ArticleRef(url=recheck.url, title=recheck.title, published=recheck.published)
+            yield scrapy.Request(
+                recheck.url,
+                callback=self.parse_recheck,
+                errback=self.recheck_failed,
+                headers=headers,
+                dont_filter=True,
+                meta={
+                    "handle_httpstatus_list": [304],
+                    "newsradar_ref": ref,
+                    "newsradar_recheck": True,
+                },
+            )
+
+    async def parse_recheck(self, response: Response) -> AsyncIterator[Any]:
+        """A re-checked page: unchanged (304), or extracted again and compared by the store."""
+        ref: ArticleRef = response.meta["newsradar_ref"]
+        yield RecheckedItem(ref.url)
+        if response.status == 304:
+            self.stats.inc_value("newsradar/rechecks_not_modified")
+            return
+        async for item in self.parse_article(response):
+            yield item
+
+    def recheck_failed(self, failure: Failure) -> Iterator[RecheckedItem]:
+        """A re-checked page could not be fetched: the stored text stays; it counts."""
+        ref: ArticleRef = failure.request.meta["newsradar_ref"]
+        self.logger.info("re-check of %s: %s", ref.url, describe_failure(failure))
+        yield RecheckedItem(ref.url)
+
     async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         """Extract the page in the extraction pool; fall back to what the document said."""
         ref: ArticleRef = response.meta["newsradar_ref"]
@@ -236,6 +282,8 @@ class SourceSpider(scrapy.Spider):
         aliases = [ref.url, canonical_url(response.url)]
         item = article_from_page(ref, result, self.source_url, aliases, recheck)
         if item is not None:
+            validators = validators_of(response)
+            item.page_etag, item.page_last_modified = validators.etag, validators.last_modified
             yield item
 
     def article_failed(self, failure: Failure) -> Iterator[ArticleItem]:

@@ -4,8 +4,8 @@ reached by), what the crawler and the matcher read back, and retention."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -109,7 +109,9 @@ def store_article(
     is "new"; "duplicate" (already stored, reached through this or another URL:
     only the alias is recorded); "updated" (a ``recheck`` whose title or text
     changed: the content is replaced, ``matched_at`` reset so the matcher sees it
-    again, earlier mentions kept); or "unchanged".
+    again, earlier mentions kept, ``text_changes`` counted and ``text_changed``
+    stamped); or "unchanged". ``page_etag`` / ``page_last_modified`` are the page's
+    validators, for later conditional re-fetches (due_rechecks).
     """
     if not article.get("url") or article.get("extracted_from") not in EXTRACTED_FROM:
         raise InvalidArticle(
@@ -137,6 +139,8 @@ def store_article(
                 "updated": now,
                 "entry_updated": entry_updated,
                 "charset_note": article.get("charset_note"),
+                "page_etag": article.get("page_etag"),
+                "page_last_modified": article.get("page_last_modified"),
             }
             columns = ", ".join(row)
             marks = ", ".join("?" * len(row))
@@ -153,7 +157,8 @@ def store_article(
                 db.execute(
                     "UPDATE articles SET title = ?, text = ?, author = ?, published = ?, "
                     "language = ?, extracted_from = ?, content_hash = ?, updated = ?, "
-                    "entry_updated = ?, charset_note = ?, matched_at = NULL WHERE id = ?",
+                    "entry_updated = ?, charset_note = ?, matched_at = NULL, "
+                    "text_changes = text_changes + 1, text_changed = ? WHERE id = ?",
                     [
                         article.get("title"),
                         article.get("text"),
@@ -165,6 +170,7 @@ def store_article(
                         now,
                         entry_updated or old_updated,
                         article.get("charset_note"),
+                        now,
                         article_id,
                     ],
                 )
@@ -176,6 +182,12 @@ def store_article(
                         [entry_updated, article_id],
                     )
                 status = "unchanged" if recheck else "duplicate"
+        validators = [article.get("page_etag"), article.get("page_last_modified")]
+        if recheck and existing is not None and any(validators):
+            db.execute(
+                "UPDATE articles SET page_etag = ?, page_last_modified = ? WHERE id = ?",
+                [*validators, article_id],
+            )
         db.conn.executemany(
             "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)",
             [(url, article_id) for url in urls],
@@ -188,6 +200,40 @@ def store_article(
                 [article_id, article["url"], html, now],
             )
     return article_id, status
+
+
+def due_rechecks(
+    db: sqlite_utils.Database, source_id: int, now: datetime, after: Sequence[timedelta]
+) -> list[dict[str, Any]]:
+    """The source's articles due for a silent-edit check: the n-th re-fetch of a page
+    comes ``after[n]`` after it was first seen (feed-only articles have no page).
+    Each: url, title, published, page_etag, page_last_modified."""
+    if not after:
+        return []
+    cases = " ".join(f"WHEN {n} THEN ?" for n in range(len(after)))
+    return list(
+        db.query(
+            "SELECT url, title, published, page_etag, page_last_modified FROM articles "
+            "WHERE source_id = ? AND first_seen >= ? AND rechecks < 3 "
+            "AND extracted_from = 'page' AND text_dropped IS NULL "
+            f"AND rechecks < ? AND first_seen <= CASE rechecks {cases} END "
+            "ORDER BY first_seen",
+            [
+                source_id,
+                isotime(now - max(after) - max(after) / 24),
+                len(after),
+                *(isotime(now - delay) for delay in after),
+            ],
+        )
+    )
+
+
+def mark_rechecked(db: sqlite_utils.Database, urls: Iterable[str]) -> None:
+    """Count one silent-edit re-fetch of each article at ``urls`` (changed or not)."""
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE articles SET rechecks = rechecks + 1 WHERE url = ?", [(url,) for url in urls]
+        )
 
 
 def drop_old_text(db: sqlite_utils.Database, before: datetime) -> int:

@@ -84,11 +84,17 @@ CREATE TABLE articles (
     charset_note TEXT,
     text_dropped TEXT,                                 -- when retention dropped the text
     story_id INTEGER REFERENCES stories(id),
-    story_similarity REAL
+    story_similarity REAL,
+    text_changes INTEGER NOT NULL DEFAULT 0,           -- how often a re-fetch found new text
+    text_changed TEXT,                                 -- when it last did
+    rechecks INTEGER NOT NULL DEFAULT 0,               -- silent-edit re-fetches done
+    page_etag TEXT,                                    -- the page's validators, for those
+    page_last_modified TEXT
 );
 CREATE INDEX idx_articles_unmatched ON articles(id) WHERE matched_at IS NULL;
 CREATE INDEX idx_articles_first_seen ON articles(first_seen);
 CREATE INDEX idx_articles_story ON articles(story_id);
+CREATE INDEX idx_articles_recheck ON articles(source_id, first_seen) WHERE rechecks < 3;
 
 -- Every URL an article was reached by: none of them is fetched again.
 CREATE TABLE article_urls (
@@ -427,6 +433,21 @@ def m006_stories(db: sqlite_utils.Database) -> None:
 @migration
 def m007_discovery_note(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN resolved_note TEXT")
+
+
+@migration
+def m008_silent_edits(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN text_changes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE articles ADD COLUMN text_changed TEXT;
+        ALTER TABLE articles ADD COLUMN rechecks INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE articles ADD COLUMN page_etag TEXT;
+        ALTER TABLE articles ADD COLUMN page_last_modified TEXT;
+        CREATE INDEX idx_articles_recheck ON articles(source_id, first_seen) WHERE rechecks < 3;
+        """,
+    )
 
 
 # The migrations a database counted in PRAGMA user_version before they had names,
