@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crawler.items import ArticleItem, DiscoveryItem, ValidatorsItem
-from crawler.poll import PollRequest, PollResult
+from crawler.poll import PollRequest, PollResult, Recheck
 
 JOBS = "newsradar:jobs"
 RESULTS = "newsradar:results"
@@ -61,14 +61,14 @@ def mask_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "<unreadable Redis URL>"
-    if "@" not in parts.netloc:
-        return url
-    credentials, host = parts.netloc.rsplit("@", 1)
-    # A user name is no secret; with no colon, redis-py reads the whole part as one.
-    user = credentials.split(":", 1)[0] if ":" in credentials else ""
-    masked = f"{user}:***" if user or ":" in credentials else "***"
+    netloc = parts.netloc
+    if "@" in netloc:
+        credentials, host = netloc.rsplit("@", 1)
+        # A user name is no secret; with no colon, redis-py reads the whole part as one.
+        user = credentials.split(":", 1)[0] if ":" in credentials else ""
+        netloc = f"{user}:***@{host}" if user or ":" in credentials else f"***@{host}"
     query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
-    return urlunsplit((parts.scheme, f"{masked}@{host}", parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def new_job_id() -> str:
@@ -120,6 +120,14 @@ Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Short = Annotated[str, Field(max_length=2048)]
 
 
+class _RecheckSchema(_Schema):
+    url: Url
+    title: Text | None = None
+    published: Short | None = None
+    etag: Short | None = None
+    last_modified: Short | None = None
+
+
 class _RequestSchema(_Schema):
     source_url: Url
     kind: Annotated[str, Field(pattern=r"^(feed|sitemap|page|auto)$")]
@@ -130,6 +138,7 @@ class _RequestSchema(_Schema):
     store_html: bool = False
     resolved: tuple[str, Url] | None = None
     validators: dict[Url, tuple[Short | None, Short | None]] = {}
+    rechecks: list[_RecheckSchema] = []
 
 
 class _JobSchema(_Schema):
@@ -159,6 +168,7 @@ def decode_job(fields: dict[Any, Any]) -> Job:
             store_html=request.store_html,
             resolved=tuple(request.resolved) if request.resolved else None,
             validators={url: tuple(pair) for url, pair in request.validators.items()},
+            rechecks=tuple(Recheck(**recheck.model_dump()) for recheck in request.rechecks),
         ),
     )
 
@@ -180,6 +190,8 @@ class _ArticleSchema(_Schema):
     recheck: bool = False
     html: Text | None = None
     charset_note: Short | None = None
+    page_etag: Short | None = None
+    page_last_modified: Short | None = None
 
 
 class _ValidatorsSchema(_Schema):
@@ -202,6 +214,7 @@ class _ResultSchema(_Schema):
     validators: dict[Url, _ValidatorsSchema] = {}
     discovery: _DiscoverySchema | None = None
     rediscover: bool = False
+    rechecked: list[Url] = Field(default=[], max_length=50_000)
     answered: bool = False
     error: Text | None = None
     not_modified: bool = False
@@ -260,6 +273,7 @@ def decode_result(fields: dict[Any, Any]) -> Delivery:
             else None
         ),
         rediscover=body.rediscover,
+        rechecked=list(body.rechecked),
         answered=body.answered,
         error=body.error,
         not_modified=body.not_modified,
