@@ -94,6 +94,7 @@ class RemoteEngine:
         self._beat: asyncio.Task[None] | None = None
         self._server: str | None = None  # the Redis run id the streams were made on
         self._checked = 0.0
+        self._closing = False
         self.backoff = Backoff(log, f"cluster at {mask_url(url)}")
 
     @property
@@ -146,8 +147,8 @@ class RemoteEngine:
     # --- results ---------------------------------------------------------------------
 
     async def _read_forever(self) -> None:
-        """Read results until cancelled; after an outage, resubmit what Redis lost."""
-        while True:
+        """Read results until stopped; after an outage, resubmit what Redis lost."""
+        while not self._closing:
             try:
                 await self._connected()
                 answer = await self.client.xreadgroup(
@@ -155,6 +156,8 @@ class RemoteEngine:
                 )
                 self.backoff.succeeded()
             except UNREACHABLE as err:
+                if self._closing:  # redis-py turns a cancelled read into a ConnectionError
+                    return
                 await self.backoff.wait(err)
                 continue
             for _, entries in answer or []:
@@ -215,7 +218,7 @@ class RemoteEngine:
     # --- heartbeat and stopping -----------------------------------------------------------
 
     async def _beat_forever(self) -> None:
-        while True:
+        while not self._closing:
             record = {
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
@@ -240,10 +243,12 @@ class RemoteEngine:
         for job, done in list(self.waiting.values()):
             if not done.done():
                 done.set_result(PollResult(job.request.source_url, reason="shutdown"))
+        self._closing = True
         for task in (self._reader, self._beat):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         self._reader = self._beat = None
+        self._closing = False
         await close(self.client)
         self.client = connect(self.url)  # run_once stops the engine, and may poll again
