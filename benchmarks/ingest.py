@@ -18,10 +18,9 @@ scripts, JSON-LD, ad slots, figures, teasers, comments and a footer around
   storage, no matching), all in one process;
 * ingest: newsradar's own crawl of the feeds (`CrawlRunner.crawl` per source on one
   crawl engine, as the service runs it: fetch, extract in the process pool, store
-  in SQLite) while the matcher (story grouping included) runs in a thread over what
-  the polls stored, as the service's matching does, until every article is
-  matched; with extraction workers = cores and = 0 (extraction on the event loop,
-  as a single process would);
+  in SQLite), then the
+  matcher over every new article, with extraction workers = cores and = 0
+  (extraction on the event loop, as a single process would);
 * re-poll: ``--repoll-feeds`` feeds polled once (their articles stored), then
   polled again unchanged: the requests the server saw, their statuses, the time.
 
@@ -288,7 +287,7 @@ def _config(db: Path, urls: list[str], workers: int | None) -> Any:
 
 def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
     """newsradar's crawl of every feed, then matching, timed together."""
-    from alerts.match import Stories, match_pending
+    from alerts.match import match_pending
     from alerts.matcher import Watchlist
     from crawler import store
     from crawler.pool import ExtractionPool, worker_count
@@ -304,33 +303,13 @@ def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
         async def main() -> dict[str, Any]:
             with ExtractionPool(worker_count(config.crawl.extract_workers)) as extraction:
                 crawler = CrawlRunner(config, extraction=extraction)
-                stories = Stories.load(crawler.db)
-                reports: list[Any] = []
-
-                def match_pass() -> None:
-                    # As the service does: a thread with its own connection.
-                    db = store.open_db(config.database_path)
-                    try:
-                        reports.append(match_pending(db, watchlist, [], stories=stories))
-                    finally:
-                        db.close()
-
-                async def match_while_crawling(done: asyncio.Event) -> None:
-                    while not done.is_set():
-                        await asyncio.to_thread(match_pass)
-                        await asyncio.sleep(0.5)
-
-                done = asyncio.Event()
                 started = time.perf_counter()
-                matcher = asyncio.ensure_future(match_while_crawling(done))
                 outcomes = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
                 crawled = time.perf_counter()
-                done.set()
-                await matcher
-                await asyncio.to_thread(match_pass)  # what the last polls brought
-                finished = time.perf_counter()
                 await crawler.stop()
                 db = store.open_db(config.database_path)
+                report = match_pending(db, watchlist, [])
+                finished = time.perf_counter()
                 pages = db.execute(
                     "SELECT count(*) FROM articles WHERE extracted_from = 'page'"
                 ).fetchone()[0]
@@ -339,7 +318,7 @@ def run_ingest(base: str, feeds: int, workers: int | None) -> dict[str, Any]:
                     "articles": sum(o.articles_new for o in outcomes),
                     "from_page": pages,
                     "errors": [o.error for o in outcomes if o.error],
-                    "matched": sum(r.matched for r in reports),
+                    "matched": report.matched,
                     "seconds": finished - started,
                     "crawl_seconds": crawled - started,
                     "match_seconds": finished - crawled,
@@ -491,9 +470,8 @@ fetching the same pages and calling the same trafilatura function, nothing else.
 | --- | ---: | ---: | ---: | ---: |
 {table}
 
-Matching ran beside the crawl ({results["ingest"]["matched"]} articles matched); after the
-last poll it took {results["ingest"]["match_seconds"]:.2f} s more to finish; extraction
-failures or source errors: {results["ingest"]["errors"] or "none"}.
+Matching {results["ingest"]["articles"]} articles took {results["ingest"]["match_seconds"]:.2f} s
+of the ingest run; extraction failures or source errors: {results["ingest"]["errors"] or "none"}.
 
 ## Re-polling {repoll["feeds"]} unchanged feeds
 

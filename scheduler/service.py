@@ -198,20 +198,11 @@ class Service:
     async def process(self) -> tuple[MatchReport, DispatchReport]:
         """Match the articles not matched yet, then send every due alert."""
         async with self._after_crawl:
-            # Story grouping and matching cost a few ms per article: in a thread (with
-            # its own connection), so that polls go on while a batch is matched.
-            matched = await asyncio.to_thread(self._match)
+            matched = match_pending(self.db, self.watchlist, self.targets, stories=self.stories)
             dispatched = await dispatch_due(
                 self.db, self.targets, self.watchlist.entities, self.policy
             )
         return matched, dispatched
-
-    def _match(self) -> MatchReport:
-        db = store.open_db(self.config.database_path)
-        try:
-            return match_pending(db, self.watchlist, self.targets, stories=self.stories)
-        finally:
-            db.close()
 
     async def _process_forever(self) -> None:
         """Match and alert whenever polls brought something new, one pass at a time."""
