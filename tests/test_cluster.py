@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 import redis
-from redisserver import RedisServer
 
 from conftest import newsradar
 from crawler import store
 from crawler.poll import PollRequest
 from newssite import NewsSite
+from redisserver import RedisServer
 from scheduler.cluster.queue import (
     JOBS,
     RESULTS,
