@@ -24,19 +24,24 @@ from scheduler.cluster.queue import JOBS, RESULTS, SERVICE_GROUP, WORKERS_GROUP,
 # Errors that mean "Redis is away", as opposed to a command Redis refused.
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 BACKOFF_CAP = 10.0
+MAX_CONNECTIONS = 32
 
 
 def connect(url: str) -> aioredis.Redis:
     """A client for the Redis at ``url`` (redis://[:password@]host[:port][/db])."""
     try:
-        return aioredis.from_url(
+        # Polls in flight share a few connections, waiting for one rather than failing.
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=None,
             retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), 3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
             socket_connect_timeout=5,
             socket_timeout=15,  # longer than any blocking read (1 s)
             health_check_interval=15,
         )
+        return aioredis.Redis(connection_pool=pool)
     except ValueError as err:
         raise ClusterError(f"bad Redis URL: {err}") from None
 
