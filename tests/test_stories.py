@@ -288,6 +288,11 @@ def test_index_is_rebuilt_from_the_database(db, tmp_path: Path) -> None:
     other.close()
 
 
+# Added to articles after stories (m008_silent_edits), last first.
+NEWER_ARTICLE_COLUMNS = ("page_last_modified", "page_etag", "rechecks", "text_changed")
+NEWER_ARTICLE_COLUMNS += ("text_changes",)
+
+
 def test_database_from_before_stories_is_migrated_and_signed(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     db = store.open_db(path)
@@ -297,6 +302,10 @@ def test_database_from_before_stories_is_migrated_and_signed(tmp_path: Path) -> 
     # Back to schema 5, as a database written before stories existed.
     conn = sqlite3.connect(path)
     for statement in (
+        # What the migrations after stories (m007, m008) added.
+        "DROP INDEX idx_articles_recheck",
+        *(f"ALTER TABLE articles DROP COLUMN {column}" for column in NEWER_ARTICLE_COLUMNS),
+        "ALTER TABLE sources DROP COLUMN resolved_note",
         "DROP TABLE article_signatures",
         "DROP INDEX idx_articles_story",
         "ALTER TABLE articles DROP COLUMN story_similarity",

@@ -22,6 +22,10 @@ from sqlite_utils import Migrations
 
 CURRENT = """
 -- Every configured source, keyed by its URL, with the health of its polls.
+-- operator_alerted: failing / silent, as operators were told; resolved_note: what
+-- auto found behind the URL, how, and why it chose it. (No comment after the last
+-- columns: SQLite's DROP COLUMN, which the tests use to rebuild older schemas,
+-- cannot cut a column whose predecessor ends in a comment.)
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
@@ -38,8 +42,8 @@ CREATE TABLE sources (
     resolved_url TEXT,
     last_status TEXT,                                  -- the last poll's outcome, in words
     next_poll TEXT,
-    operator_alerted TEXT,                             -- failing / silent, as operators were told
-    resolved_note TEXT                                 -- what `auto` found, and why it chose it
+    operator_alerted TEXT,
+    resolved_note TEXT
 );
 
 -- One row per poll of a source.
@@ -65,7 +69,10 @@ CREATE TABLE http_validators (
     PRIMARY KEY (source_id, url)
 ) WITHOUT ROWID;
 
--- One row per article, unique by URL.
+-- One row per article, unique by URL. text_changes / text_changed: how often and
+-- when a re-fetch found a new text; rechecks: silent-edit re-fetches done (1 h, 6 h,
+-- 24 h after first seen); page_etag / page_last_modified: the validators of the page
+-- for them.
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
@@ -85,10 +92,10 @@ CREATE TABLE articles (
     text_dropped TEXT,                                 -- when retention dropped the text
     story_id INTEGER REFERENCES stories(id),
     story_similarity REAL,
-    text_changes INTEGER NOT NULL DEFAULT 0,           -- how often a re-fetch found new text
-    text_changed TEXT,                                 -- when it last did
-    rechecks INTEGER NOT NULL DEFAULT 0,               -- silent-edit re-fetches done
-    page_etag TEXT,                                    -- the page's validators, for those
+    text_changes INTEGER NOT NULL DEFAULT 0,
+    text_changed TEXT,
+    rechecks INTEGER NOT NULL DEFAULT 0,
+    page_etag TEXT,
     page_last_modified TEXT
 );
 CREATE INDEX idx_articles_unmatched ON articles(id) WHERE matched_at IS NULL;
