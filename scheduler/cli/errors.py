@@ -23,6 +23,8 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("scheduler.runtime", "MissingDatabase"),
     ("scheduler.sources", "SourcesError"),
     ("scheduler.explore", "ExploreError"),
+    ("scheduler.cluster.queue", "ClusterError"),
+    ("scheduler.cluster.queue", "BadMessage"),
     ("scheduler.demo.run", "DemoError"),
     ("scheduler.onboarding.feed_check", "OpmlError"),
     ("scheduler.onboarding.feed_check", "FetchError"),
