@@ -97,15 +97,15 @@ class Poll:
         self.done.set_result(self.result)
 
 
-def _spider_class(kind: str) -> type[SourceSpider]:
+def spider_class(kind: str) -> type[SourceSpider] | None:
+    """The spider class that polls sources of ``kind``, or None for an unknown kind."""
     from crawler.spiders.auto import AutoSpider
     from crawler.spiders.feed import FeedSpider
     from crawler.spiders.page import PageSpider
     from crawler.spiders.sitemap import SitemapSpider
 
-    return {"auto": AutoSpider, "feed": FeedSpider, "sitemap": SitemapSpider, "page": PageSpider}[
-        kind
-    ]
+    spiders = {"auto": AutoSpider, "feed": FeedSpider, "sitemap": SitemapSpider, "page": PageSpider}
+    return spiders.get(kind)
 
 
 class EngineSpider(scrapy.Spider):
@@ -308,9 +308,10 @@ class Engine:
     async def poll(self, request: PollRequest) -> PollResult:
         """Run one poll of ``request.source_url`` and return what it brought."""
         crawler = await self._ensure_running()
-        spider = _spider_class(request.kind)(
-            extraction=self.extraction, robots=self.robots, **request.spider_arguments()
-        )
+        kind = spider_class(request.kind)
+        if kind is None:
+            return PollResult.failed(request.source_url, f"no spider polls {request.kind!r}")
+        spider = kind(extraction=self.extraction, robots=self.robots, **request.spider_arguments())
         state = SourceState(
             request.source_url, request.resolved, dict(request.validators), self.articles
         )

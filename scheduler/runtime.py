@@ -123,15 +123,12 @@ def scrapy_settings(config: Config, *, verbose: bool = False) -> Settings:
 
 def spider_for(kind: str) -> type:
     """The spider class that polls sources of ``kind``; ConfigError for an unknown kind."""
-    from crawler.spiders.auto import AutoSpider
-    from crawler.spiders.feed import FeedSpider
-    from crawler.spiders.page import PageSpider
-    from crawler.spiders.sitemap import SitemapSpider
+    from crawler.engine import spider_class
 
-    spiders = {"auto": AutoSpider, "feed": FeedSpider, "sitemap": SitemapSpider, "page": PageSpider}
-    if kind not in spiders:
+    spider = spider_class(kind)
+    if spider is None:
         raise ConfigError(f"no spider polls sources of kind {kind!r}")
-    return spiders[kind]
+    return spider
 
 
 def spider_arguments(config: Config, source: SourceConfig) -> dict[str, object]:
