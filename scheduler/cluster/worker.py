@@ -29,6 +29,8 @@ import time
 import uuid
 from typing import Any
 
+from redis.exceptions import ResponseError
+
 from crawler.poll import PollResult
 from scheduler.cluster.connection import UNREACHABLE, Backoff, close, connect, ensure_groups
 from scheduler.cluster.queue import (
@@ -309,6 +311,10 @@ class Worker:
                 return
             except UNREACHABLE as err:
                 await self.backoff.wait(err)
+            except ResponseError as err:
+                # Redis came back empty: the result went in, the job it answers is gone.
+                log.warning("worker %s: job %s: %s", self.name, job.id, err)
+                return
 
     async def _finish(self, entry_id: str) -> None:
         try:
