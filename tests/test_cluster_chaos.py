@@ -100,7 +100,15 @@ def test_a_killed_worker_and_a_redis_restart_lose_and_repeat_nothing(
             )
         )
         assert set(polls) == {f"site {n}" for n in range(3)}, polls
-        assert min(polls.values()) >= 5, polls
+        assert min(polls.values()) >= 2, polls
+        # And over the whole run, no source got less than half the polls of another.
+        total = [
+            count
+            for (count,) in conn.execute(
+                "SELECT count(*) FROM runs WHERE error IS NULL GROUP BY source_id"
+            )
+        ]
+        assert len(total) == 3 and min(total) * 2 >= max(total), total
         assert "took over" in workers.logs()
         assert "Redis restarted" in service.log or "reachable again" in service.log
         assert redis_server.password not in service.log + workers.logs()
