@@ -73,9 +73,10 @@ class ExtractionPool:
         self._broken = 0
         # Executors whose workers were killed on purpose (one was stuck on a page).
         self._killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
-        # Pages handed to the workers at once: one each, so that a page's timeout
-        # counts its extraction, not its wait behind hundreds of others.
-        self._slots = asyncio.Semaphore(max(workers, 1))
+        # Pages handed to the workers at once: two each (one extracted, one ready to
+        # go), so that a page's timeout counts its extraction and at most one page's
+        # wait, not its wait behind hundreds of others.
+        self._slots = asyncio.Semaphore(max(2 * workers, 1))
         self._closed = False
 
     def __enter__(self) -> ExtractionPool:
