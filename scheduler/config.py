@@ -406,6 +406,26 @@ class WebConfig(_Strict):
         return value
 
 
+class ClusterConfig(_Strict):
+    """``[cluster]``: fetch workers on other machines take the polls through Redis."""
+
+    # redis://[:password@]host[:port][/db]; put the password in the environment
+    # (redis = "${REDIS_URL}"), never in the file.
+    redis: str = Field(min_length=1, repr=False)
+    # A job a worker holds this long without renewing it goes to another worker.
+    lease: Duration = timedelta(seconds=60)
+    # The service waits this long for a poll's result before counting it failed.
+    job_timeout: Duration = timedelta(minutes=10)
+
+    @field_validator("redis")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        # The message never repeats the value: it may hold a password.
+        if not re.match(r"(?i)^(redis|rediss|unix)://", value):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+
 class Config(_Strict):
     """The whole configuration file."""
 
@@ -419,6 +439,8 @@ class Config(_Strict):
     crawl: CrawlConfig = CrawlConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     web: WebConfig = WebConfig()
+    # Fetch workers through Redis; none: the service polls every source itself.
+    cluster: ClusterConfig | None = None
     source: list[SourceConfig] = []
     entity: list[EntityConfig] = []
     alert: list[AlertConfig] = []

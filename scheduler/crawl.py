@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from crawler.poll import PollRequest, PollResult
     from crawler.pool import ExtractionPool
     from crawler.robots import RobotsCache
+    from scheduler.cluster.remote import RemoteEngine
 
 log = logging.getLogger("newsradar.crawl")
 
@@ -92,7 +93,7 @@ class CrawlRunner:
         locks: dict[str, asyncio.Lock] | None = None,
         extraction: ExtractionPool | None = None,
         robots: RobotsCache | None = None,
-        engine: Engine | None = None,
+        engine: Engine | RemoteEngine | None = None,
         db: sqlite_utils.Database | None = None,
     ) -> None:
         from crawler import store

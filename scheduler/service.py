@@ -29,6 +29,7 @@ from crawler import store
 from crawler.pool import ExtractionPool, worker_count
 from crawler.robots import RobotsCache
 from scheduler.config import (
+    ClusterConfig,
     Config,
     ConfigError,
     CrawlConfig,
@@ -42,6 +43,7 @@ from scheduler.runtime import compile_watchlist, delivery_policy, scrapy_setting
 
 if TYPE_CHECKING:
     from crawler.engine import Engine
+    from scheduler.cluster.remote import RemoteEngine
 
 log = logging.getLogger("newsradar.service")
 
@@ -101,8 +103,9 @@ class Service:
         # Shared by every poll for the service's lifetime (and across reloads).
         self.extraction = ExtractionPool(worker_count(config.crawl.extract_workers))
         self.robots = RobotsCache()
-        self.engine: Engine | None = None  # set by _apply, below
-        self.config_crawl: CrawlConfig | None = None  # the settings the engine runs with
+        self.engine: Engine | RemoteEngine | None = None  # set by _apply, below
+        # The settings the engine runs with: [crawl] and [cluster].
+        self.config_crawl: tuple[CrawlConfig, ClusterConfig | None] | None = None
         self._retired: set[asyncio.Task[None]] = set()
         self._apply(config)
 
@@ -131,18 +134,27 @@ class Service:
         engine's settings) starts a new one, and the old one ends once its polls have."""
         from crawler.engine import Engine
 
-        if self.engine is not None and config.crawl == self.config_crawl:
+        wanted = (config.crawl, config.cluster)
+        if self.engine is not None and wanted == self.config_crawl:
             return
-        old, self.engine = (
-            self.engine,
-            Engine(
+        engine: Engine | RemoteEngine
+        if config.cluster is not None:  # fetch workers poll, through Redis
+            from scheduler.cluster.remote import RemoteEngine
+
+            engine = RemoteEngine(
+                config.cluster.redis,
+                self.db,
+                job_timeout=config.cluster.job_timeout.total_seconds(),
+            )
+        else:
+            engine = Engine(
                 scrapy_settings(config, verbose=self.verbose),
                 extraction=self.extraction,
                 robots=self.robots,
                 articles=self.db,
-            ),
-        )
-        self.config_crawl = config.crawl
+            )
+        old, self.engine = self.engine, engine
+        self.config_crawl = wanted
         if old is not None:
             task = asyncio.ensure_future(old.stop_when_idle())
             self._retired.add(task)

@@ -76,4 +76,23 @@ def service_status(config_path: Path | None) -> tuple[list[str], int]:
         f"{f['alerts_pending']} pending, {f['alerts_failed']} failed",
     ]
     unhealthy = stale or bool(row["stopped"]) or figures["alerts_failed"] > 0
+    cluster = _cluster_lines(config_path)
+    if cluster is not None:
+        lines += cluster[0]
+        unhealthy = unhealthy or not cluster[1]
     return lines, UNHEALTHY if unhealthy else HEALTHY
+
+
+def _cluster_lines(config_path: Path | None) -> tuple[list[str], bool] | None:
+    """The cluster's part of the report, when the config has a ``[cluster]`` section."""
+    from scheduler.config import load_config
+
+    try:
+        cluster = load_config(config_path).cluster
+    except ConfigError as err:
+        return [f"cluster: unknown, the config cannot be read: {err}"], False
+    if cluster is None:
+        return None
+    from scheduler.cluster.status import cluster_status
+
+    return cluster_status(cluster.redis)

@@ -14,6 +14,7 @@ import pytest
 
 from newssite import NewsSite
 from receivers import SmtpServer, WebhookReceiver
+from redisserver import RedisServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -32,6 +33,13 @@ def news_site() -> Iterator[NewsSite]:
     """A local news site with RSS and Atom feeds; nothing published yet."""
     with NewsSite() as site:
         yield site
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """Debian's redis-server on 127.0.0.1 on a free port, with a password, no persistence."""
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
 
 
 @pytest.fixture

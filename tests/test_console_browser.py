@@ -155,13 +155,23 @@ def shot(driver: object, name: str) -> None:
 
 def navigate(driver: object, element: object) -> None:
     """Click ``element`` and wait for the page it leads to."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+
+    def replaced(_: object) -> bool:
+        try:
+            page.is_enabled()  # raises once the old page is gone
+        except WebDriverException:
+            # Stale, or chromedriver's "node does not belong to the document" when
+            # asked mid-navigation: either way the old page is gone.
+            return True
+        return False
+
+    WebDriverWait(driver, 60).until(replaced)
 
 
 def write_config(path: Path, source_url: str, web: str = "") -> Path:

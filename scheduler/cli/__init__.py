@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import data_cmds, service_cmds, setup_cmds, web_cmds
+from scheduler.cli import data_cmds, service_cmds, setup_cmds, web_cmds, worker_cmds
 from scheduler.cli.errors import TranslatingGroup
 from scheduler.cli.explain import explain
 from scheduler.cli.sources import sources
@@ -32,6 +32,7 @@ for command in (
     setup_cmds.init,
     setup_cmds.check,
     service_cmds.run,
+    worker_cmds.worker,
     data_cmds.matches,
     setup_cmds.watchlist,
     service_cmds.rematch,

@@ -1,0 +1,68 @@
+"""What `newsradar status` says of the cluster: Redis, the live workers, jobs in flight."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import redis
+from redis.exceptions import RedisError
+
+from scheduler.cluster.queue import JOBS, SERVICE_BEAT, WORKERS, WORKERS_GROUP, mask_url
+
+# A worker beats every lease/3 (10 s at most): three missed beats and it counts as gone.
+LIVE_FOR = 60.0
+
+
+def cluster_status(url: str, now: float | None = None) -> tuple[list[str], bool]:
+    """The cluster's lines of the status report, and whether it is healthy (Redis
+    reachable and at least one live worker)."""
+    now = time.time() if now is None else now
+    where = mask_url(url)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
+        with client:
+            workers = client.hgetall(WORKERS)
+            queued = client.xlen(JOBS)
+            pending = _pending(client)
+            service = client.get(SERVICE_BEAT)
+    except (RedisError, OSError, ValueError) as err:
+        return [f"cluster: Redis at {where} unreachable ({type(err).__name__}: {err})"], False
+    live, gone = [], []
+    for name, raw in sorted(workers.items()):
+        try:
+            record = json.loads(raw)
+            beat = float(record["beat"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        line = (
+            f"  worker {name.decode(errors='replace')}: heartbeat {now - beat:.0f}s ago, "
+            f"{int(record.get('in_flight', 0))} jobs in hand, "
+            f"{int(record.get('polls', 0))} polls done"
+        )
+        (live if now - beat <= LIVE_FOR else gone).append(line)
+    lines = [
+        f"cluster: Redis at {where}; {queued} jobs in the queue, {pending} in flight; "
+        f"{len(live)} live workers"
+    ]
+    lines += live
+    lines += [line + " (gone: its jobs go to others after the lease)" for line in gone]
+    if service is not None:
+        try:
+            record = json.loads(service)
+            lines.append(
+                f"  service: {int(record['waiting'])} polls waiting for a worker, "
+                f"{int(record['delivered'])} results taken, {int(record['duplicates'])} "
+                f"duplicates dropped, {int(record['refused'])} refused"
+            )
+        except (ValueError, KeyError, TypeError):
+            pass
+    return lines, bool(live)
+
+
+def _pending(client: redis.Redis) -> int:
+    try:
+        summary = client.xpending(JOBS, WORKERS_GROUP)
+    except redis.ResponseError:  # no stream or group yet
+        return 0
+    return int(summary.get("pending", 0))

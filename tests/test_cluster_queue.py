@@ -1,0 +1,158 @@
+"""What travels through Redis: jobs and results round-trip, hostile results are refused,
+passwords are masked, and a worker's stand-in for the articles table answers the store."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from crawler import store
+from crawler.items import ArticleItem, DiscoveryItem, ValidatorsItem
+from crawler.poll import PollRequest, PollResult, Recheck
+from scheduler.cluster import queue
+from scheduler.cluster.queue import (
+    BadMessage,
+    Job,
+    check,
+    decode_job,
+    decode_result,
+    encode_job,
+    encode_result,
+    mask_url,
+    new_job_id,
+)
+from scheduler.cluster.worker import KnownArticles
+from scheduler.config import ConfigError, parse_config
+
+FEED = "https://news.example/feed.xml"
+
+
+def _result() -> PollResult:
+    result = PollResult(FEED, answered=True, entries=2)
+    result.articles.append(
+        ArticleItem(
+            url="https://news.example/a",
+            source_url=FEED,
+            title="A",
+            text="Taliban envoys",
+            extracted_from="page",
+            aliases=["https://news.example/a?utm=1"],
+        )
+    )
+    result.validators[FEED] = ValidatorsItem(FEED, '"e1"', "Wed, 02 Dec 2026 02:00:00 GMT")
+    result.discovery = DiscoveryItem(FEED, "feed", FEED, [("feed", FEED)], "named by <link>")
+    result.stats = {"downloader/request_count": 3, "start_time": object()}
+    return result
+
+
+def test_a_job_round_trips_with_its_validators_discovery_and_known_articles() -> None:
+    request = PollRequest(
+        FEED,
+        "auto",
+        source_name="News",
+        allow_domains=("cdn.example",),
+        resolved=("feed", FEED),
+        validators={FEED: ('"e1"', None)},
+        rechecks=(Recheck("https://news.example/a", "A", etag='"p1"'),),
+    )
+    job = Job(new_job_id(), request, 1e10, "news.example", [("https://news.example/a", None, [])])
+    back = decode_job(encode_job(job))
+    assert back == job
+
+
+def test_a_result_round_trips_and_drops_stats_that_are_not_plain_figures() -> None:
+    job_id = new_job_id()
+    delivery = decode_result(encode_result(job_id, "w1", _result()))
+    assert delivery.job_id == job_id and delivery.worker == "w1"
+    assert delivery.result.articles == _result().articles
+    assert delivery.result.validators == _result().validators
+    assert delivery.result.discovery == _result().discovery
+    assert delivery.result.stats == {"downloader/request_count": 3}
+
+
+def _tampered(change: object) -> dict[str, str]:
+    envelope = json.loads(encode_result(new_job_id(), "w1", _result())["result"])
+    change(envelope)
+    return {"result": json.dumps(envelope)}
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda e: e["result"]["articles"][0].update(url="javascript:alert(1)"), "url"),
+        (lambda e: e["result"]["articles"][0].update(sql="DROP TABLE articles"), "sql"),
+        (lambda e: e["result"].update(targets=["mailto://attacker"]), "targets"),
+        (lambda e: e["result"]["articles"][0].update(extracted_from="db"), "extracted_from"),
+        (lambda e: e["result"].update(entries=-1), "entries"),
+        (lambda e: e.update(job="../../etc"), "job"),
+    ],
+)
+def test_a_result_that_breaks_the_schema_is_refused_naming_where(change, where) -> None:
+    with pytest.raises(BadMessage, match=where):
+        check(decode_result, _tampered(change))
+
+
+def test_a_result_that_is_not_json_is_refused() -> None:
+    with pytest.raises(BadMessage, match="not JSON"):
+        check(decode_result, {b"result": b"{not json"})
+    with pytest.raises(BadMessage, match="no 'result'"):
+        check(decode_result, {b"other": b"{}"})
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("redis://:hunter2@redis.lan:6379/0", "redis://:***@redis.lan:6379/0"),
+        ("redis://fetch:hunter2@redis.lan/1", "redis://fetch:***@redis.lan/1"),
+        ("rediss://hunter2@redis.lan", "rediss://***@redis.lan"),
+        ("redis://redis.lan:6379?password=hunter2", "redis://redis.lan:6379?password=***"),
+        ("redis://redis.lan:6379/0", "redis://redis.lan:6379/0"),
+    ],
+)
+def test_a_redis_url_is_shown_without_its_password(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+    assert "hunter2" not in mask_url(url)
+
+
+def test_the_cluster_section_is_read_and_a_bad_url_is_refused_without_echoing_it() -> None:
+    config = parse_config(
+        '[cluster]\nredis = "${REDIS_URL}"\nlease = "30s"\n',
+        environ={"REDIS_URL": "redis://:hunter2@redis.lan:6379/0"},
+    )
+    assert config.cluster.redis.endswith("redis.lan:6379/0")
+    assert config.cluster.lease.total_seconds() == 30
+    assert "hunter2" not in repr(config)
+    assert parse_config("").cluster is None
+    with pytest.raises(ConfigError, match=r"\[cluster\], key 'redis'") as caught:
+        parse_config('[cluster]\nredis = "http://:hunter2@redis.lan"\n')
+    assert "hunter2" not in str(caught.value)
+
+
+def test_known_articles_answer_the_store_lookup_as_the_database_would() -> None:
+    known = KnownArticles()
+    known.add([("https://news.example/a", "2026-12-01T00:00:00Z", ["https://news.example/a?x"])])
+    known.add([("https://news.example/a", "2026-12-02T00:00:00Z", [])])
+    found = store.article_states(
+        known, ["https://news.example/a", "https://news.example/a?x", "https://news.example/b"]
+    )
+    assert {url: updated for url, (_, updated) in found.items()} == {
+        "https://news.example/a": "2026-12-02T00:00:00Z",
+        "https://news.example/a?x": "2026-12-02T00:00:00Z",
+    }
+
+
+@pytest.mark.parametrize(
+    ("dataclass_", "schema"),
+    [
+        (PollRequest, queue._RequestSchema),
+        (PollResult, queue._ResultSchema),
+        (ArticleItem, queue._ArticleSchema),
+        (DiscoveryItem, queue._DiscoverySchema),
+        (Recheck, queue._RecheckSchema),
+    ],
+)
+def test_every_field_of_the_engine_dataclasses_travels(dataclass_, schema) -> None:
+    # A field added to the engine's plain data must be checked and carried, not dropped.
+    assert {f.name for f in dataclasses.fields(dataclass_)} == set(schema.model_fields)
