@@ -103,6 +103,21 @@ def edit_config(config: Config, change: Callable[[Any], None], words: str) -> Ed
     return Edit(path, before, after, changed.entities(), words, changed)
 
 
+def append_table(array: str, values: dict[str, Any]) -> Callable[[Any], None]:
+    """A change for ``edit_config``: add ``values`` as a new ``[[array]]`` table at the
+    end of the config file (creating the array if the file has none)."""
+
+    def change(document: Any) -> None:
+        table = tomlkit.table()
+        for key, value in values.items():
+            table[key] = value
+        if array not in document:
+            document[array] = tomlkit.aot()
+        document[array].append(table)
+
+    return change
+
+
 def entity_table(document: Any, entity_id: str) -> Any:
     """The ``[[entity]]`` table of ``entity_id`` in a tomlkit document; EditError if none."""
     for table in document.get("entity", []):

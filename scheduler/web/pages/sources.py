@@ -7,7 +7,6 @@ import asyncio
 import sys
 from typing import Any
 
-import tomlkit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -17,7 +16,7 @@ from scheduler.config import SourceConfig
 from scheduler.sources import source_health
 from scheduler.web import csrf
 from scheduler.web.app import Console, console_of
-from scheduler.web.edits import EditError, edit_config
+from scheduler.web.edits import EditError, append_table, edit_config
 from scheduler.web.render import page, tell
 
 DISCOVERY_TIMEOUT = 90.0
@@ -85,16 +84,9 @@ async def add(request: Request) -> Response:
         "kind": str(form.get("kind") or "auto"),
     }
 
-    def append(document: tomlkit.TOMLDocument) -> None:
-        table = tomlkit.table()
-        for key, value in source.items():
-            table[key] = value
-        if "source" not in document:
-            document["source"] = tomlkit.aot()
-        document["source"].append(table)
-
     try:
-        edit = edit_config(console.config, append, f"add source {source['name']!r}")
+        add = append_table("source", source)
+        edit = edit_config(console.config, add, f"add source {source['name']!r}")
         edit.apply()
     except EditError as err:
         return await sources(request, url=source["url"], error=str(err))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import tomlkit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -15,7 +14,7 @@ from scheduler.checks import config_warnings
 from scheduler.runtime import compile_watchlist, targets_of
 from scheduler.web import csrf
 from scheduler.web.app import Console, console_of
-from scheduler.web.edits import Edit, EditError, edit_config
+from scheduler.web.edits import Edit, EditError, append_table, edit_config
 from scheduler.web.render import highlighted, page, tell
 
 LIST_FIELDS = ("aliases", "exclude", "tags")
@@ -38,17 +37,9 @@ def _entity_from(form: Any) -> dict[str, Any]:
 def _check(console: Console, entity: dict[str, Any]) -> tuple[Edit | None, list[str], list[str]]:
     """The edit adding ``entity`` to the config file, or the errors that refuse it, and
     the warnings `newsradar check` would give that the current configuration has not."""
-
-    def append(document: tomlkit.TOMLDocument) -> None:
-        table = tomlkit.table()
-        for key, value in entity.items():
-            table[key] = value
-        if "entity" not in document:
-            document["entity"] = tomlkit.aot()
-        document["entity"].append(table)
-
     try:
-        edit = edit_config(console.config, append, f"add entity {entity['id']!r}")
+        add = append_table("entity", entity)
+        edit = edit_config(console.config, add, f"add entity {entity['id']!r}")
     except EditError as err:
         return None, [line.strip() for line in str(err).splitlines() if line.strip()], []
     assert edit.config is not None  # a TOML edit
