@@ -3,9 +3,9 @@
 The shell around the pure matcher and the pure story grouping: it takes the
 articles the matcher has not seen yet (new, or updated since), puts each in its
 story (a copy of a text seen in the last 7 days joins that text's story, see
-alerts/stories.py), finds its mentions and, in one transaction per article,
-records them and one pending alert per target that must hear about an entity
-the *story* had not mentioned before. So the first article of a story alerts,
+alerts/stories.py), finds its mentions and records them and one pending alert
+per target that must hear about an entity the *story* had not mentioned before
+(one transaction per batch of articles). So the first article of a story alerts,
 its copies do not, unless they bring an entity the story had not mentioned yet:
 then one alert, for that entity. `rematch` is the same code over older articles,
 after a watchlist change.
@@ -90,8 +90,7 @@ class StoryTracker:
             with db.atomic():
                 for row in batch:
                     sig = grouping.signature(row["text"])
-                    size, blob = (sig.size, sig.to_bytes()) if sig else (0, b"")
-                    store.save_signature(db, row["id"], grouping.KIND, size, blob)
+                    store.save_signature(db, row["id"], *grouping.stored_form(sig))
             signed, last = signed + len(batch), batch[-1]["id"]
         stories.refresh(db)
         log.info(
@@ -125,9 +124,20 @@ class StoryTracker:
     def assign(self, db: sqlite_utils.Database, article: dict[str, Any]) -> Assignment:
         """Put an article (id, text, first_seen, story_id) in its story: the story of
         the most similar recent article, or a new one. An article already in a story
-        (updated since) stays there, its signature renewed."""
-        sig = grouping.signature(article.get("text"))
-        stored = (grouping.KIND, sig.size, sig.to_bytes()) if sig else (grouping.KIND, 0, b"")
+        (updated since) stays there, its signature renewed.
+
+        A signature of the current KIND stored with the article (signature_kind,
+        signature_shingles, signature_minhash, as unmatched_articles reads them:
+        computed where the page was extracted) is used as it is; otherwise it is
+        computed here and stored."""
+        stored: tuple[str, int, bytes] | None
+        if article.get("signature_kind") == grouping.KIND:
+            blob, size = article["signature_minhash"], article["signature_shingles"]
+            sig = grouping.Signature.from_bytes(blob, size) if blob else None
+            stored = None  # stored already
+        else:
+            sig = grouping.signature(article.get("text"))
+            stored = grouping.stored_form(sig)
         article_id = article["id"]
         best = None
         if article.get("story_id") is None and sig is not None:
@@ -232,33 +242,45 @@ def match_pending(
         held = tracker if tracker is not None else StoryTracker.load(db)
         held.refresh(db)
     while batch := store.unmatched_articles(db):
-        for article in batch:
-            articles += 1
-            story = None
+        # One transaction a batch: each article's steps nest in it as savepoints, and
+        # one commit instead of two an article is most of what the writes cost.
+        assigned: list[int] = []
+        try:
+            with db.atomic():
+                for article in batch:
+                    articles += 1
+                    story = None
+                    if held is not None:
+                        assigned.append(article["id"])
+                        assignment = held.assign(db, article)
+                        story = assignment.story
+                        if assignment.copy_of is not None:
+                            copies += 1
+                            log.info(
+                                "%r (%s) is a copy of story %d (%.2f like article %d)",
+                                article["title"],
+                                article["url"],
+                                assignment.story,
+                                assignment.copy_of.score,
+                                assignment.copy_of.key,
+                            )
+                    mentions, queued = _match_article(db, article, watchlist, targets, story=story)
+                    alerts_total += queued
+                    if mentions:
+                        matched += 1
+                        mentions_total += len(mentions)
+                        log.info(
+                            "matched %s in %r (%s)",
+                            ", ".join(sorted({m.entity_id for m in mentions})),
+                            article["title"],
+                            article["url"],
+                        )
+        except BaseException:
+            # The batch's stories were rolled back: the index must not keep them.
             if held is not None:
-                assignment = held.assign(db, article)
-                story = assignment.story
-                if assignment.copy_of is not None:
-                    copies += 1
-                    log.info(
-                        "%r (%s) is a copy of story %d (%.2f like article %d)",
-                        article["title"],
-                        article["url"],
-                        assignment.story,
-                        assignment.copy_of.score,
-                        assignment.copy_of.key,
-                    )
-            mentions, queued = _match_article(db, article, watchlist, targets, story=story)
-            alerts_total += queued
-            if mentions:
-                matched += 1
-                mentions_total += len(mentions)
-                log.info(
-                    "matched %s in %r (%s)",
-                    ", ".join(sorted({m.entity_id for m in mentions})),
-                    article["title"],
-                    article["url"],
-                )
+                for article_id in assigned:
+                    held.index.remove(article_id)
+            raise
     return MatchReport(articles, matched, mentions_total, alerts_total, copies)
 
 

@@ -111,6 +111,12 @@ def signature(
     return Signature(np.asarray(minhash.hashvalues, dtype=np.uint32), len(found))
 
 
+def stored_form(sig: Signature | None) -> tuple[str, int, bytes]:
+    """A signature as it is stored: (KIND, shingles, MinHash bytes); None (a text too
+    short to group) is stored as no shingles and empty bytes."""
+    return (KIND, sig.size, sig.to_bytes()) if sig is not None else (KIND, 0, b"")
+
+
 def jaccard(a: Signature, b: Signature) -> float:
     """The estimated Jaccard similarity of two texts' shingle sets."""
     return float(np.count_nonzero(a.values == b.values)) / len(a.values)

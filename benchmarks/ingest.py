@@ -293,9 +293,9 @@ def run_ingest(
     from alerts.pending import match_pending
     from alerts.watchlist import Watchlist
     from crawler import store
-    from crawler.pool import ExtractionPool, worker_count
     from scheduler.config import default_config_text, parse_config
     from scheduler.crawl import CrawlRunner, run_in_reactor
+    from scheduler.runtime import extraction_pool
 
     watchlist = Watchlist.compile(parse_config(default_config_text()).entities())
     with tempfile.TemporaryDirectory() as tmp:
@@ -307,7 +307,8 @@ def run_ingest(
         )
 
         async def main() -> dict[str, Any]:
-            with ExtractionPool(worker_count(config.crawl.extract_workers)) as extraction:
+            # The service's pool: extraction and story signatures in the workers.
+            with extraction_pool(config) as extraction:
                 crawler = CrawlRunner(config, extraction=extraction)
                 started = time.perf_counter()
                 outcomes = await asyncio.gather(*(crawler.crawl(s) for s in config.source))
@@ -340,8 +341,8 @@ def _server_counts(base: str, reset: bool = False) -> dict[str, int]:
 
 def run_repoll(base: str, feeds: int) -> dict[str, Any]:
     """Poll ``feeds`` feeds twice: the second time nothing has changed."""
-    from crawler.pool import ExtractionPool, worker_count
     from scheduler.crawl import CrawlRunner, run_in_reactor
+    from scheduler.runtime import extraction_pool
 
     with tempfile.TemporaryDirectory() as tmp:
         urls = [f"{base}/repoll/{f}.xml" for f in range(feeds)]
@@ -349,7 +350,7 @@ def run_repoll(base: str, feeds: int) -> dict[str, Any]:
 
         async def main() -> dict[str, Any]:
             # One pool for both polls, as the service holds it.
-            with ExtractionPool(worker_count(None)) as extraction:
+            with extraction_pool(config) as extraction:
                 crawler = CrawlRunner(config, extraction=extraction)
                 _server_counts(base, reset=True)
                 started = time.perf_counter()

@@ -26,6 +26,9 @@ class ArticleItem:
     charset_note: str | None = None
     page_etag: str | None = None  # the page's validators, for silent-edit re-checks
     page_last_modified: str | None = None
+    # The text's story signature (kind, shingles, MinHash bytes), computed where the
+    # page was extracted, so matching need not compute it again; None: not computed.
+    signature: tuple[str, int, bytes] | None = None
 
 
 @dataclass

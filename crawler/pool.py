@@ -41,14 +41,16 @@ def worker_count(setting: int | str | None) -> int:
     return int(setting)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context(extractor_module: str) -> multiprocessing.context.BaseContext:
     # A fork server forks workers from a clean single-threaded process (forking
     # the crawler itself, with its threads and sockets, is unsafe); preloading
-    # crawler.parse.extract there imports trafilatura once, not once per worker.
+    # crawler.parse.extract there imports trafilatura once, not once per worker,
+    # and the extractor's own module (which may bring more) likewise.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # The fork server ends with its parent however it dies (crawler.lifeline).
-        context.set_forkserver_preload(["crawler.forkserver_preload", "crawler.parse.extract"])
+        preload = ["crawler.forkserver_preload", "crawler.parse.extract", extractor_module]
+        context.set_forkserver_preload(list(dict.fromkeys(preload)))
         return context
     return multiprocessing.get_context()
 
@@ -104,7 +106,9 @@ class ExtractionPool:
                 return None
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=_context(), initializer=tie_to_parent
+                    max_workers=self.workers,
+                    mp_context=_context(self.extractor.__module__),
+                    initializer=tie_to_parent,
                 )
             return self._executor
 

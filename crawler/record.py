@@ -100,6 +100,7 @@ def _write(db: Any, source_id: int, result: PollResult, counts: dict[str, int]) 
             item.aliases,
             recheck=item.recheck,
             html=item.html,
+            signature=item.signature,
         )
         if status in counts:
             counts[status] += 1

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from alerts.targets import Target
     from alerts.watchlist import Watchlist
     from crawler.poll import PollRequest
+    from crawler.pool import ExtractionPool
     from crawler.spiders.state import SourceState
 
 
@@ -118,6 +119,16 @@ def open_database(config_path: Path | None, db_path: Path | None = None) -> sqli
             f"no database at {database} yet: run `newsradar run` first (or the demo)"
         )
     return store.open_db(database)
+
+
+def extraction_pool(config: Config) -> ExtractionPool:
+    """The extraction workers of ``[crawl] extract_workers``: each page is extracted
+    and its text's story signature computed there (alerts.extraction), so matching
+    finds it stored."""
+    from alerts.extraction import extract_signed
+    from crawler.pool import ExtractionPool, worker_count
+
+    return ExtractionPool(worker_count(config.crawl.extract_workers), extractor=extract_signed)
 
 
 def scrapy_settings(config: Config, *, verbose: bool = False) -> Settings:

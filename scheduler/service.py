@@ -26,7 +26,6 @@ from alerts.dispatch import DispatchReport, dispatch_due, send, send_digest
 from alerts.pending import MatchReport, StoryTracker, match_pending
 from alerts.render import Message
 from crawler import store
-from crawler.pool import ExtractionPool, worker_count
 from crawler.robots import RobotsCache
 from scheduler.config import (
     ClusterConfig,
@@ -39,7 +38,13 @@ from scheduler.config import (
 )
 from scheduler.crawl import CrawlOutcome, CrawlRunner
 from scheduler.health import expected_silence, notice_for
-from scheduler.runtime import compile_watchlist, delivery_policy, scrapy_settings, targets_of
+from scheduler.runtime import (
+    compile_watchlist,
+    delivery_policy,
+    extraction_pool,
+    scrapy_settings,
+    targets_of,
+)
 
 if TYPE_CHECKING:
     from crawler.engine import Engine
@@ -101,7 +106,7 @@ class Service:
         self._skipped = 0  # polls APScheduler skipped (the source still busy): logged in upkeep
         self._new_articles = asyncio.Event()
         # Shared by every poll for the service's lifetime (and across reloads).
-        self.extraction = ExtractionPool(worker_count(config.crawl.extract_workers))
+        self.extraction = extraction_pool(config)
         self.robots = RobotsCache()
         self.engine: Engine | RemoteEngine | None = None  # set by _apply, below
         # The settings the engine runs with: [crawl] and [cluster].

@@ -54,6 +54,9 @@ class PageResult:
     charset_note: str | None = None  # set when the declared charset was wrong
     html: str | None = None  # the decoded page, when asked to keep it
     skipped: str | None = None  # why the page was not extracted at all
+    # The extracted text's story signature (kind, shingles, MinHash bytes; empty bytes:
+    # too short to group), when the extractor computes one next to the extraction.
+    signature: tuple[str, int, bytes] | None = None
 
 
 def binary_kind(body: bytes) -> str | None:

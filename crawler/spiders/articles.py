@@ -97,4 +97,5 @@ def article_from_page(
         recheck=recheck,
         html=result.html,
         charset_note=result.charset_note,
+        signature=result.signature,
     )

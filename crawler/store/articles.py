@@ -11,6 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.store.db import InvalidArticle
+from crawler.store.stories import save_signature
 from crawler.store.times import isotime
 
 EXTRACTED_FROM = ("page", "feed")  # where an article's title and text come from
@@ -26,13 +27,18 @@ def content_hash(title: str | None, text: str | None) -> str:
 
 
 def unmatched_articles(db: sqlite_utils.Database, limit: int = 500) -> list[dict[str, Any]]:
-    """Stored articles the matcher has not seen yet, oldest first."""
+    """Stored articles the matcher has not seen yet, oldest first, each with its
+    stored story signature if it has one (signature_kind, signature_shingles,
+    signature_minhash: None without)."""
     return list(
         db.query(
             "SELECT articles.id, articles.url, articles.title, articles.text, "
             "articles.published, articles.first_seen, articles.story_id, "
-            "sources.name AS source "
+            "sources.name AS source, article_signatures.kind AS signature_kind, "
+            "article_signatures.shingles AS signature_shingles, "
+            "article_signatures.minhash AS signature_minhash "
             "FROM articles LEFT JOIN sources ON sources.id = articles.source_id "
+            "LEFT JOIN article_signatures ON article_signatures.article_id = articles.id "
             "WHERE matched_at IS NULL ORDER BY articles.id LIMIT ?",
             [limit],
         )
@@ -100,6 +106,7 @@ def store_article(
     *,
     recheck: bool = False,
     html: str | None = None,
+    signature: tuple[str, int, bytes] | None = None,
 ) -> tuple[int, str]:
     """Store an article once, whatever URL it was reached by; return (id, status).
 
@@ -111,7 +118,10 @@ def store_article(
     changed: the content is replaced, ``matched_at`` reset so the matcher sees it
     again, earlier mentions kept, ``text_changes`` counted and ``text_changed``
     stamped); or "unchanged". ``page_etag`` / ``page_last_modified`` are the page's
-    validators, for later conditional re-fetches (due_rechecks).
+    validators, for later conditional re-fetches (due_rechecks). ``signature``
+    (kind, shingles, MinHash bytes) is the text's story signature, stored with a
+    new or updated text; an updated text without one loses the old one (it
+    describes the old text), so the story tracker computes it again.
     """
     if not article.get("url") or article.get("extracted_from") not in EXTRACTED_FROM:
         raise InvalidArticle(
@@ -193,6 +203,10 @@ def store_article(
             "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)",
             [(url, article_id) for url in urls],
         )
+        if signature is not None and status in ("new", "updated"):
+            save_signature(db, article_id, *signature)
+        elif status == "updated":
+            db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
         if html is not None and status in ("new", "updated"):
             db.execute(
                 "INSERT INTO article_html (article_id, url, html, fetched) VALUES (?, ?, ?, ?) "
