@@ -52,10 +52,11 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
 
     Validators are saved only when the poll finished without error: a poll cut
     short must not make the next one a 304 that hides the entries it never read.
-    When the database refuses a write (a full disk...), the poll fails with SQLite's
-    reason in one line: only what was stored is counted, no validator is
-    saved (the next poll fetches the entries again), and the failure itself is
-    recorded if the database still takes that.
+    The articles and discovery are written in one transaction. When the database
+    refuses a write (a full disk...), that transaction is rolled back and the poll
+    fails with SQLite's reason in one line: nothing of it is stored or counted, no
+    validator is saved (the next poll fetches the entries again), and the failure
+    itself is recorded if the database still takes that.
     """
     counts = {"new": 0, "updated": 0, "duplicate": 0}
     store_error: str | None = None
@@ -63,7 +64,8 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
         _write(db, source_id, result, counts)
     except sqlite3.Error as err:
         store_error = str(store.explain(err, _path_of(db)))
-        log.error("%s", store_error)  # counts hold what was stored before the refusal
+        log.error("%s", store_error)
+        counts = dict.fromkeys(counts, 0)  # rolled back: nothing was stored
     error = store_error or result.final_error()
     status = _status(result, error, counts)
     try:
@@ -92,25 +94,27 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
 
 
 def _write(db: Any, source_id: int, result: PollResult, counts: dict[str, int]) -> None:
-    """Store the poll's articles and discovery, counting each article's status."""
-    for item in result.articles:
-        _, status = store.store_article(
-            db,
-            _article_row(item, source_id),
-            item.aliases,
-            recheck=item.recheck,
-            html=item.html,
-            signature=item.signature,
-        )
-        if status in counts:
-            counts[status] += 1
-    if result.rechecked:
-        store.mark_rechecked(db, result.rechecked)
-    if result.rediscover:
-        store.clear_discovery(db, source_id)
-    if result.discovery is not None:
-        found = result.discovery
-        store.save_discovery(db, source_id, found.kind, found.url, found.note)
+    """Store the poll's articles and discovery, counting each article's status, in one
+    transaction (each article's own nests in it): one commit a poll, not one an article."""
+    with db.atomic():
+        for item in result.articles:
+            _, status = store.store_article(
+                db,
+                _article_row(item, source_id),
+                item.aliases,
+                recheck=item.recheck,
+                html=item.html,
+                signature=item.signature,
+            )
+            if status in counts:
+                counts[status] += 1
+        if result.rechecked:
+            store.mark_rechecked(db, result.rechecked)
+        if result.rediscover:
+            store.clear_discovery(db, source_id)
+        if result.discovery is not None:
+            found = result.discovery
+            store.save_discovery(db, source_id, found.kind, found.url, found.note)
 
 
 def _status(result: PollResult, error: str | None, counts: dict[str, int]) -> str:
