@@ -115,3 +115,19 @@ def test_public_functions_raise_named_errors(db) -> None:
         store.assign_story(db, 42)
     with pytest.raises(store.NothingToSearch, match="nothing to search for"):
         store.search_articles(db, '"" -- *')
+
+
+def test_the_search_index_follows_text_changes_and_only_those(db) -> None:
+    article = {"url": "http://127.0.0.1/a", "title": "Envoys", "extracted_from": "page"}
+    article_id, _ = store.store_article(db, {**article, "text": "Talks in Doha resumed."})
+    store.assign_story(db, article_id)
+    store.save_matches(db, article_id, [], {})
+    store.mark_rechecked(db, [article["url"]])
+    assert [h["url"] for h in store.search_articles(db, "doha")] == [article["url"]]
+    _, status = store.store_article(
+        db, {**article, "text": "Talks in Kabul resumed."}, recheck=True
+    )
+    assert status == "updated"
+    assert store.search_articles(db, "doha") == []
+    assert [h["url"] for h in store.search_articles(db, "kabul")] == [article["url"]]
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES('integrity-check')")

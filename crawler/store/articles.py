@@ -120,8 +120,8 @@ def store_article(
     stamped); or "unchanged". ``page_etag`` / ``page_last_modified`` are the page's
     validators, for later conditional re-fetches (due_rechecks). ``signature``
     (kind, shingles, MinHash bytes) is the text's story signature, stored with a
-    new or updated text; an updated text without one loses the old one (it
-    describes the old text), so the story tracker computes it again.
+    new or updated text; an updated text without one loses the old one (a trigger
+    drops it with the text it describes), so the story tracker computes it again.
     """
     if not article.get("url") or article.get("extracted_from") not in EXTRACTED_FROM:
         raise InvalidArticle(
@@ -205,8 +205,6 @@ def store_article(
         )
         if signature is not None and status in ("new", "updated"):
             save_signature(db, article_id, *signature)
-        elif status == "updated":
-            db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
         if html is not None and status in ("new", "updated"):
             db.execute(
                 "INSERT INTO article_html (article_id, url, html, fetched) VALUES (?, ?, ?, ?) "

@@ -161,6 +161,12 @@ CREATE TABLE article_signatures (
     shingles INTEGER NOT NULL,
     minhash BLOB NOT NULL                              -- empty: too short to group
 );
+-- A signature describes the text it was computed from: a new text drops it
+-- (store_article stores the new one, or matching computes it).
+CREATE TRIGGER articles_signature_stale AFTER UPDATE OF text ON articles
+WHEN new.text IS NOT NULL AND new.text IS NOT old.text BEGIN
+  DELETE FROM article_signatures WHERE article_id = new.id;
+END;
 
 -- Every mention of a watchlist entity; offsets point into "title\\n\\ntext".
 CREATE TABLE mentions (
@@ -527,10 +533,12 @@ def m010_run_note(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m011_fts_on_text_updates(db: sqlite_utils.Database) -> None:
+def m011_text_triggers(db: sqlite_utils.Database) -> None:
     # The full-text index is rewritten when an article's title or text changes only:
     # sqlite-utils' trigger fired on every UPDATE (matched_at, story_id, rechecks,
-    # entry_updated...), re-tokenizing the whole text each time for nothing.
+    # entry_updated...), re-tokenizing the whole text each time for nothing. And a
+    # story signature, now computed where the page is extracted and used as stored,
+    # goes with the text it describes.
     run_script(
         db,
         """
@@ -540,6 +548,10 @@ def m011_fts_on_text_updates(db: sqlite_utils.Database) -> None:
             VALUES('delete', old.rowid, old."title", old."text");
           INSERT INTO "articles_fts" (rowid, "title", "text")
             VALUES (new.rowid, new."title", new."text");
+        END;
+        CREATE TRIGGER articles_signature_stale AFTER UPDATE OF text ON articles
+        WHEN new.text IS NOT NULL AND new.text IS NOT old.text BEGIN
+          DELETE FROM article_signatures WHERE article_id = new.id;
         END
         """,
     )
