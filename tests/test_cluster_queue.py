@@ -72,6 +72,14 @@ def test_a_result_round_trips_and_drops_stats_that_are_not_plain_figures() -> No
     assert delivery.result.stats == {"downloader/request_count": 3}
 
 
+def test_a_story_signature_made_by_a_worker_does_not_travel() -> None:
+    result = _result()
+    result.articles[0].signature = ("minhash-affine32-p128-s1-w4", 40, b"\0" * 512)
+    (article,) = decode_result(encode_result(new_job_id(), "w1", result)).result.articles
+    assert article.signature is None  # the writer computes it from the text
+    assert article == dataclasses.replace(result.articles[0], signature=None)
+
+
 def _tampered(change: object) -> dict[str, str]:
     envelope = json.loads(encode_result(new_job_id(), "w1", _result())["result"])
     change(envelope)
@@ -154,5 +162,7 @@ def test_known_articles_answer_the_store_lookup_as_the_database_would() -> None:
     ],
 )
 def test_every_field_of_the_engine_dataclasses_travels(dataclass_, schema) -> None:
-    # A field added to the engine's plain data must be checked and carried, not dropped.
-    assert {f.name for f in dataclasses.fields(dataclass_)} == set(schema.model_fields)
+    # A field added to the engine's plain data must be checked and carried, not dropped
+    # (but for those named as never travelling).
+    local = set(queue.LOCAL_ARTICLE_FIELDS) if dataclass_ is ArticleItem else set()
+    assert {f.name for f in dataclasses.fields(dataclass_)} - local == set(schema.model_fields)

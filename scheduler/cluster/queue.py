@@ -180,6 +180,12 @@ def decode_job(fields: dict[Any, Any]) -> Job:
 # --- results -------------------------------------------------------------------------
 
 
+# ArticleItem fields that never travel: the story signature is the writer's to compute
+# (one from a worker would let it choose the story an article joins, and so whether
+# it alerts).
+LOCAL_ARTICLE_FIELDS = ("signature",)
+
+
 class _ArticleSchema(_Schema):
     url: Url
     source_url: Url
@@ -254,6 +260,9 @@ def encode_result(job_id: str, worker: str, result: PollResult) -> dict[str, str
     """The stream entry of ``result``, the answer to job ``job_id``."""
     body = asdict(result)
     body["stats"] = _plain_stats(result.stats)
+    for article in body["articles"]:
+        for name in LOCAL_ARTICLE_FIELDS:
+            del article[name]
     envelope = {"job": job_id, "worker": worker, "result": body}
     return {"result": json.dumps(envelope, separators=(",", ":"))}
 
