@@ -1,23 +1,147 @@
-"""AutoThrottle that counts a 304 as a healthy answer.
+"""Politeness: one download slot per site for every request, and AutoThrottle that
+counts a 304 as a healthy answer.
 
-Scrapy's AutoThrottle never lowers a site's delay on a non-200 answer (error pages
-are small and fast, and would otherwise make it speed up against a failing site).
-A poll of an unchanged feed is a 304 by design: with one downloader for every
-source of a site, a site whose feeds mostly answer 304 would stay at the start
-delay (0.5 s) for good, two requests a second however fast it answers.
+Scrapy keys a download slot by the request's ``download_slot`` meta, else by its
+host. The engine used to set that meta on the requests its polls made, so the
+requests Scrapy or a spider made by other means took a slot of their own: robots.txt
+(Scrapy's RobotsTxtMiddleware), discovery fetches (``engine.download_async``) and
+redirects to another host of the site each got a slot keyed by the bare host, and a
+site's ``per_domain`` held per kind of request, not per site. ``SiteDownloader``
+(the ``DOWNLOADER`` setting) keys every request by its site instead, whatever made it.
+
+Scrapy also frees a slot's place as soon as a request times out, while the server
+may still be serving it: against a slow site, each timeout let one more request in
+beside the ones the server was still working on. A timed-out request keeps its place
+for one more download timeout here, so ``per_domain`` bounds what the server sees.
+
+``DOWNLOAD_DELAY`` (``[crawl] min_delay``) is a floor on the delay between two
+requests to a site: AutoThrottle never goes below it (Scrapy's own rule), and Scrapy's
+random variation of the delay (``DOWNLOAD_DELAY_JITTER``) is not let below it either.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from scrapy.core.downloader import Downloader, Slot
+from scrapy.exceptions import DownloadTimeoutError
 from scrapy.extensions.throttle import AutoThrottle
+from scrapy.utils.asyncio import CallLaterResult, call_later
+
+from crawler.parse.urls import host_of, is_ip, site_of
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_slot(netloc: str) -> str:
+    host = host_of(f"//{netloc}/")
+    if not host or is_ip(host) or "." not in host:
+        return netloc  # an address is no registered domain: its port tells sites apart
+    return site_of(host)
+
+
+def download_slot(url: str) -> str:
+    """The downloader slot (politeness limits) of ``url``: its site, so www. and
+    feeds. of one domain share a limit."""
+    return _site_slot(urlsplit(url).netloc.lower())
 
 
 class ConditionalAutoThrottle(AutoThrottle):
-    """AutoThrottle, with 304 Not Modified treated as 200 OK."""
+    """AutoThrottle, with 304 Not Modified treated as 200 OK.
+
+    Scrapy's AutoThrottle never lowers a site's delay on a non-200 answer (error pages
+    are small and fast, and would otherwise make it speed up against a failing site).
+    A poll of an unchanged feed is a 304 by design: with one downloader for every
+    source of a site, a site whose feeds mostly answer 304 would stay at the start
+    delay (0.5 s) for good, two requests a second however fast it answers.
+    """
 
     def _adjust_delay(self, slot: Any, latency: float, response: Any) -> None:
         if response.status == 304:
             response = response.replace(status=200)
         super()._adjust_delay(slot, latency, response)
+
+
+class SiteSlot(Slot):
+    """A site's download slot: its places are held by the requests in ``placed``
+    (each from the start of its download until it ends, a timed-out one for a
+    download timeout more), and its delay never goes below ``min_delay``."""
+
+    def __init__(self, slot: Slot, min_delay: float) -> None:
+        super().__init__(slot.concurrency, slot.delay, slot.jitter)
+        self.min_delay = min_delay
+        self.placed: set[Request] = set()
+        # When each timed-out request gives its place back.
+        self.releases: dict[Request, CallLaterResult] = {}
+
+    def free_transfer_slots(self) -> int:
+        return self.concurrency - len(self.placed | self.transferring)
+
+    def download_delay(self) -> float:
+        return max(self.min_delay, super().download_delay())
+
+    def close(self) -> None:
+        super().close()
+        for release in self.releases.values():
+            release.cancel()
+        self.releases.clear()
+
+
+class SiteDownloader(Downloader):
+    """Scrapy's downloader with one ``SiteSlot`` per site for every request (see the
+    module doc)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.min_delay = self.settings.getfloat("DOWNLOAD_DELAY")
+        self.timeout = self.settings.getfloat("DOWNLOAD_TIMEOUT")
+
+    def get_slot_key(self, request: Request) -> str:
+        # Not the request's download_slot meta: a redirect or retry copies the meta of
+        # the request it replaces, which may be another site's.
+        return download_slot(request.url)
+
+    def _get_slot(self, request: Request, spider: Spider | None = None) -> tuple[str, Slot]:
+        key, slot = super()._get_slot(request)
+        if not isinstance(slot, SiteSlot):  # just made by Scrapy, with its settings
+            slot = self.slots[key] = SiteSlot(slot, self.min_delay)
+        return key, slot
+
+    async def _download(self, slot: Slot, request: Request) -> Response:
+        assert isinstance(slot, SiteSlot)  # every slot is one (_get_slot)
+        # Placed before Scrapy's _download frees the transfer and starts the next
+        # request: whether this one's place is given back depends on how it ended.
+        slot.placed.add(request)
+        held = False
+        try:
+            return await super()._download(slot, request)
+        except DownloadTimeoutError:
+            # The server may still be serving it (a timeout only closes our end).
+            timeout = request.meta.get("download_timeout") or self.timeout
+            slot.releases[request] = call_later(timeout, self._release, slot, request)
+            held = True
+            raise
+        finally:
+            if not held:
+                self._release(slot, request)
+
+    def _release(self, slot: SiteSlot, request: Request) -> None:
+        slot.placed.discard(request)
+        slot.releases.pop(request, None)
+        self._process_queue(slot)
+
+    def _slot_gc(self, age: float = 60) -> None:
+        # Scrapy's, but a slot still holding a timed-out request's place is kept: its
+        # site would otherwise get a new slot with every place free.
+        mintime = monotonic() - age
+        for key, slot in list(self.slots.items()):
+            placed = isinstance(slot, SiteSlot) and slot.placed
+            if not slot.active and not placed and slot.lastseen + slot.delay <= mintime:
+                self.slots.pop(key).close()

@@ -89,6 +89,24 @@ def parse_duration(value: Any) -> timedelta:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
+_ZERO = re.compile(r"0+(?:\.0+)?\s*[smhdw]?")
+#: The longest [crawl] min_delay: longer, a site's 500 new articles would take days.
+MAX_MIN_DELAY = timedelta(minutes=10)
+
+
+def parse_delay(value: Any) -> timedelta:
+    """A delay: "0s" (none), or a duration as `parse_duration` reads it, at most
+    MAX_MIN_DELAY. Raises DurationError with a readable reason."""
+    if isinstance(value, str) and _ZERO.fullmatch(value.strip().lower()):
+        return timedelta(0)
+    delay = parse_duration(value)
+    if delay > MAX_MIN_DELAY:
+        raise DurationError(f"delay {value!r} is too long (at most 10m)")
+    return delay
+
+
+Delay = Annotated[timedelta, BeforeValidator(parse_delay)]
+
 
 # --- the schema ----------------------------------------------------------------
 
@@ -112,6 +130,8 @@ class CrawlConfig(_Strict):
     max_articles: int = Field(default=500, ge=1, le=50_000)
     # Requests at once to one site; AutoThrottle adapts to how fast it answers.
     per_domain: int = Field(default=4, ge=1, le=64)
+    # The shortest time between two requests to one site, AutoThrottle on or off.
+    min_delay: Delay = timedelta(0)
     autothrottle: bool = True
     # Retries of a request that failed on the network or with a 5xx.
     retries: int = Field(default=2, ge=0, le=10)

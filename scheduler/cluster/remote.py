@@ -23,8 +23,8 @@ import socket
 import time
 from typing import Any
 
-from crawler.engine import download_slot
 from crawler.poll import PollRequest, PollResult
+from crawler.throttle import download_slot
 from scheduler.cluster.connection import (
     UNREACHABLE,
     Backoff,
