@@ -9,6 +9,12 @@ redirects to another host of the site each got a slot keyed by the bare host, an
 site's ``per_domain`` held per kind of request, not per site. ``SiteDownloader``
 (the ``DOWNLOADER`` setting) keys every request by its site instead, whatever made it.
 
+Scrapy counts a request against its slot's concurrency only once the task that
+downloads it has started: the requests let out of a slot's queue in one turn of the
+event loop all see the same free places, so twenty requests queued at once for a site
+went out at once whatever ``per_domain`` said. Here a request takes its place as it
+leaves the queue.
+
 Scrapy also frees a slot's place as soon as a request times out, while the server
 may still be serving it: against a slow site, each timeout let one more request in
 beside the ones the server was still working on. A timed-out request keeps its place
@@ -21,6 +27,7 @@ random variation of the delay (``DOWNLOAD_DELAY_JITTER``) is not let below it ei
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -70,19 +77,20 @@ class ConditionalAutoThrottle(AutoThrottle):
 
 
 class SiteSlot(Slot):
-    """A site's download slot: its places are held by the requests in ``placed``
-    (each from the start of its download until it ends, a timed-out one for a
-    download timeout more), and its delay never goes below ``min_delay``."""
+    """A site's download slot: its places are taken by the requests in ``placed``,
+    and its delay never goes below ``min_delay``."""
 
     def __init__(self, slot: Slot, min_delay: float) -> None:
         super().__init__(slot.concurrency, slot.delay, slot.jitter)
         self.min_delay = min_delay
+        # Every request let out of the queue, from then until its download ends (a
+        # timed-out one until a download timeout later).
         self.placed: set[Request] = set()
         # When each timed-out request gives its place back.
         self.releases: dict[Request, CallLaterResult] = {}
 
     def free_transfer_slots(self) -> int:
-        return self.concurrency - len(self.placed | self.transferring)
+        return self.concurrency - len(self.placed)
 
     def download_delay(self) -> float:
         return max(self.min_delay, super().download_delay())
@@ -102,6 +110,7 @@ class SiteDownloader(Downloader):
         super().__init__(crawler)
         self.min_delay = self.settings.getfloat("DOWNLOAD_DELAY")
         self.timeout = self.settings.getfloat("DOWNLOAD_TIMEOUT")
+        self._downloads: set[asyncio.Task[None]] = set()  # the loop keeps weak references
 
     def get_slot_key(self, request: Request) -> str:
         # Not the request's download_slot meta: a redirect or retry copies the meta of
@@ -114,11 +123,33 @@ class SiteDownloader(Downloader):
             slot = self.slots[key] = SiteSlot(slot, self.min_delay)
         return key, slot
 
-    async def _download(self, slot: Slot, request: Request) -> Response:
+    def _process_queue(self, slot: Slot) -> None:
+        # Scrapy's, but each request takes its place as it leaves the queue.
         assert isinstance(slot, SiteSlot)  # every slot is one (_get_slot)
-        # Placed before Scrapy's _download frees the transfer and starts the next
-        # request: whether this one's place is given back depends on how it ended.
-        slot.placed.add(request)
+        if slot.latercall:
+            return  # the delay is running: the call at its end lets the next one out
+        now = monotonic()
+        delay = slot.download_delay()
+        if delay:
+            penalty = delay - now + slot.lastseen
+            if penalty > 0:
+                slot.latercall = call_later(penalty, self._latercall, slot)
+                return
+        while slot.queue and slot.free_transfer_slots() > 0:
+            slot.lastseen = now
+            request, queue_dfd = slot.queue.popleft()
+            slot.placed.add(request)
+            task = asyncio.get_running_loop().create_task(
+                self._wait_for_download(slot, request, queue_dfd)
+            )
+            self._downloads.add(task)
+            task.add_done_callback(self._downloads.discard)
+            if delay:  # one request per delay: the next waits for it
+                self._process_queue(slot)
+                break
+
+    async def _download(self, slot: Slot, request: Request) -> Response:
+        assert isinstance(slot, SiteSlot)
         held = False
         try:
             return await super()._download(slot, request)
