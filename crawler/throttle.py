@@ -3,11 +3,13 @@ counts a 304 as a healthy answer.
 
 Scrapy keys a download slot by the request's ``download_slot`` meta, else by its
 host. The engine used to set that meta on the requests its polls made, so the
-requests Scrapy or a spider made by other means took a slot of their own: robots.txt
-(Scrapy's RobotsTxtMiddleware), discovery fetches (``engine.download_async``) and
-redirects to another host of the site each got a slot keyed by the bare host, and a
-site's ``per_domain`` held per kind of request, not per site. ``SiteDownloader``
-(the ``DOWNLOADER`` setting) keys every request by its site instead, whatever made it.
+requests Scrapy or a spider made by other means took a slot of their own, keyed by
+the bare host: robots.txt (Scrapy's RobotsTxtMiddleware) and discovery fetches
+(``engine.download_async``); and a redirect or a retry, which copies the meta of the
+request it replaces, stayed in that request's slot even when it led to another site.
+A site's ``per_domain`` held per kind of request, not per site. ``SiteDownloader``
+(the ``DOWNLOADER`` setting) keys every request by the site of its URL instead,
+whatever made it.
 
 Scrapy counts a request against its slot's concurrency only once the task that
 downloads it has started: the requests let out of a slot's queue in one turn of the

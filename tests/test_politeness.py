@@ -10,8 +10,12 @@ service's crawl engine.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +30,8 @@ from hostile import article_html, rss, run_once, write_config
 from scheduler.demo.localhttp import QuietHTTPServer, ServedHTTP
 
 pytestmark = pytest.mark.slow
+
+TESTS = Path(__file__).resolve().parent
 
 # The feeds' names (not "rss": /feeds/rss.xml is one of the usual feed paths).
 FEED_NAME = re.compile(r"[fmrhs]\d+")
@@ -53,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
             # The work a slow site does for a request; counted as in flight until the
             # answer is ready, so an answer the client has read is never still counted.
             time.sleep(site.stall if path.startswith("/stall/") else site.delay)
-            status, content_type, body, headers = site.route(path)
+            status, content_type, body, headers = site.route(path, host)
         finally:
             site.leave(host)
         self.send_response(status)
@@ -67,7 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class SlowSite(ServedHTTP):
     """One news site that takes ``delay`` seconds over every answer (``stall`` for
-    paths under /stall/), and counts the requests it is serving at once, per Host.
+    paths under /stall/), and counts the requests it is serving at once: per Host
+    (``peak``) and in all (``peak_all``). Its links name the host it was asked by.
 
     Feeds /feeds/NAME.xml list ``articles`` pages each; /moved/NAME.xml redirects to
     /feeds/NAME.xml; /flaky/NAME.xml answers 503 once, then is a feed; /home/NAME/
@@ -82,6 +89,7 @@ class SlowSite(ServedHTTP):
         self._lock = threading.Lock()
         self._in_flight: dict[str, int] = {}
         self.peak: dict[str, int] = {}
+        self.peak_all = 0
         self.arrivals: list[tuple[float, str]] = []  # (monotonic time, path)
         self._failed_once: set[str] = set()
 
@@ -109,17 +117,19 @@ class SlowSite(ServedHTTP):
             count = self._in_flight.get(host, 0) + 1
             self._in_flight[host] = count
             self.peak[host] = max(self.peak.get(host, 0), count)
+            self.peak_all = max(self.peak_all, sum(self._in_flight.values()))
 
     def leave(self, host: str) -> None:
         with self._lock:
             self._in_flight[host] -= 1
 
-    def route(self, path: str) -> tuple[int, str, bytes, dict[str, str]]:
-        """(status, content type, body, headers) of ``path``."""
+    def route(self, path: str, host: str) -> tuple[int, str, bytes, dict[str, str]]:
+        """(status, content type, body, headers) of ``path``, asked of ``host``."""
+        base = f"http://{host}"
         name = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".xml")
         html = "text/html; charset=utf-8"
         if path == "/robots.txt":
-            body = f"User-agent: *\nAllow: /\nSitemap: {self.base_url}/sitemap.xml\n"
+            body = f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n"
             return 200, "text/plain", body.encode(), {}
         if path.startswith("/moved/"):
             return 301, html, b"", {"Location": f"/feeds/{name}.xml"}
@@ -131,8 +141,7 @@ class SlowSite(ServedHTTP):
                 return 503, html, b"busy", {}
         if path.startswith(("/feeds/", "/flaky/", "/stall/")) and FEED_NAME.fullmatch(name):
             items = [
-                (f"{self.base_url}/news/{name}-{i}.html", f"Story {name} {i}")
-                for i in range(self.articles)
+                (f"{base}/news/{name}-{i}.html", f"Story {name} {i}") for i in range(self.articles)
             ]
             return 200, "application/rss+xml", rss(items, title=f"Feed {name}"), {}
         if path.startswith("/home/"):
@@ -150,7 +159,7 @@ class SlowSite(ServedHTTP):
         if path == "/sitemap.xml":
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             urls = "".join(
-                f"<url><loc>{self.base_url}/news/map-{i}.html</loc><lastmod>{now}</lastmod></url>"
+                f"<url><loc>{base}/news/map-{i}.html</loc><lastmod>{now}</lastmod></url>"
                 for i in range(self.articles)
             )
             body = (
@@ -220,6 +229,73 @@ def test_every_kind_of_request_to_a_site_shares_its_per_domain_places(
     # ...and the site never had more than per_domain of them to serve at once: two,
     # reached (the polls did run side by side).
     assert slow_site.peak == {f"127.0.0.1:{slow_site.port}": 2}
+
+
+# One cycle of the service (`run --once`'s Service.run_once) with the names of the site
+# answered by a scripted name server (tests/dns_crawl.py): all else is the real thing.
+SERVICE_WITH_NAMES = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    from dns_crawl import ScriptedNameServer
+    from scheduler.config import load_config
+    from scheduler.crawl import run_in_reactor
+    from scheduler.service import Service
+
+    config = load_config(sys.argv[2])
+    names = ScriptedNameServer({name: [["127.0.0.1"]] for name in sys.argv[3:]})
+
+    async def main():
+        from twisted.internet import reactor
+        from crawler.resolver import VettedResolver
+
+        VettedResolver(reactor, backend=names).install_on_reactor()
+        service = Service(config)
+        try:
+            report = await service.run_once()
+        finally:
+            service.close()
+        return {c.source: [c.articles_new, c.error] for c in report.crawls}
+
+    print(json.dumps(run_in_reactor(main)))
+    """
+)
+
+
+NAMES = ("www.news.test", "feeds.news.test")
+
+
+def test_the_hosts_of_one_site_share_its_places(tmp_path: Path, slow_site: SlowSite) -> None:
+    # www.news.test and feeds.news.test: one registered domain, one site, one slot.
+    port = slow_site.port
+    www, feeds = (f"http://{name}:{port}" for name in NAMES)
+    sources = [
+        {"name": f"{label} {n}", "url": f"{base}/feeds/f{n}.xml", "kind": "feed"}
+        for label, base in (("www", www), ("feeds", feeds))
+        for n in range(3)
+    ]
+    sources.append({"name": "home", "url": f"{www}/home/h0/"})
+    config = write_config(
+        tmp_path / "radar.toml", sources, per_domain=2, autothrottle=False, extract_workers=0
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", SERVICE_WITH_NAMES, str(TESTS), str(config), *NAMES],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    outcomes = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcomes == {source["name"]: [2, None] for source in sources}
+    # Both hosts were asked, robots.txt of each included, and between them never more
+    # than per_domain requests at once.
+    assert set(slow_site.peak) == {f"{name}:{port}" for name in NAMES}
+    assert slow_site.paths.count("/robots.txt") == 2
+    assert slow_site.peak_all == 2
 
 
 def test_a_timed_out_request_keeps_its_place_while_the_site_may_still_serve_it(
