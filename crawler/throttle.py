@@ -39,6 +39,7 @@ from scrapy.core.downloader import Downloader, Slot
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.asyncio import CallLaterResult, call_later
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.parse.urls import host_of, is_ip, site_of
 
@@ -116,8 +117,9 @@ class SiteDownloader(Downloader):
 
     def get_slot_key(self, request: Request) -> str:
         # Not the request's download_slot meta: a redirect or retry copies the meta of
-        # the request it replaces, which may be another site's.
-        return download_slot(request.url)
+        # the request it replaces, which may be another site's. (Asked twice a request,
+        # by the scheduler's queue too: the URL's parse is Scrapy's cached one.)
+        return _site_slot(urlparse_cached(request).netloc.lower())
 
     def _get_slot(self, request: Request, spider: Spider | None = None) -> tuple[str, Slot]:
         key, slot = super()._get_slot(request)
