@@ -108,8 +108,15 @@ class SlowSite(ServedHTTP):
 
     @property
     def paths(self) -> list[str]:
+        """The path of every request received, in order."""
         with self._lock:
             return [path for _, path in self.arrivals]
+
+    @property
+    def arrival_times(self) -> list[float]:
+        """When each request was received (time.monotonic)."""
+        with self._lock:
+            return [at for at, _ in self.arrivals]
 
     def enter(self, host: str, path: str) -> None:
         with self._lock:
@@ -344,7 +351,7 @@ def test_min_delay_spaces_the_requests_to_a_site(tmp_path: Path, autothrottle: b
             tmp_path / "radar.toml",
             sources,
             per_domain=4,
-            min_delay="0.8s",
+            min_delay="1s",
             autothrottle=autothrottle,
             extract_workers=0,
         )
@@ -352,10 +359,10 @@ def test_min_delay_spaces_the_requests_to_a_site(tmp_path: Path, autothrottle: b
         result = run_once(config, timeout=120)
 
         assert result.returncode == 0, result.stdout + result.stderr
-        with site._lock:
-            arrivals = sorted(at for at, _ in site.arrivals)
+        arrivals = sorted(site.arrival_times)
     # robots.txt, two feeds, two articles
     assert len(arrivals) == 5
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-    # Requests leave at least 0.8 s apart; on loopback they arrive within a few ms of it.
-    assert min(gaps) >= 0.7, gaps
+    # Requests leave at least 1 s apart (Scrapy's random variation of the delay would
+    # take half of them below it); on loopback they arrive within a few ms of that.
+    assert min(gaps) >= 0.8, gaps
