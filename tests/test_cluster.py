@@ -32,6 +32,7 @@ from scheduler.cluster.queue import (
     encode_result,
 )
 from scheduler.cluster.remote import RemoteEngine
+from scheduler.cluster.replies import read_group
 
 pytestmark = pytest.mark.slow
 
@@ -224,8 +225,8 @@ def test_a_result_delivered_twice_is_taken_once_and_a_hostile_one_is_refused(
         while not client.exists(JOBS) or not client.xlen(JOBS):
             await asyncio.sleep(0.05)
         # Act as a worker by hand: read the job, answer it badly, then twice.
-        [(_, [(_, fields)])] = client.xreadgroup(WORKERS_GROUP, "by-hand", {JOBS: ">"}, count=1)
-        job = decode_job(fields)
+        [entry] = read_group(client.xreadgroup(WORKERS_GROUP, "by-hand", {JOBS: ">"}, count=1))
+        job = decode_job(entry.fields)
         from crawler.poll import PollResult
 
         other = PollResult("http://127.0.0.1:9/another-source.xml", answered=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 
 from crawler import store
 from crawler.items import ArticleItem, DiscoveryItem, ValidatorsItem
 from crawler.poll import PollRequest, PollResult, Recheck
-from scheduler.cluster import queue
+from scheduler.cluster import queue, replies
 from scheduler.cluster.queue import (
     BadMessage,
     Job,
@@ -96,9 +97,9 @@ def test_a_result_that_breaks_the_schema_is_refused_naming_where(change, where) 
 
 def test_a_result_that_is_not_json_is_refused() -> None:
     with pytest.raises(BadMessage, match="not JSON"):
-        check(decode_result, {b"result": b"{not json"})
+        check(decode_result, {"result": b"{not json"})
     with pytest.raises(BadMessage, match="no 'result'"):
-        check(decode_result, {b"other": b"{}"})
+        check(decode_result, {"other": b"{}"})
 
 
 @pytest.mark.parametrize(
@@ -156,3 +157,45 @@ def test_known_articles_answer_the_store_lookup_as_the_database_would() -> None:
 def test_every_field_of_the_engine_dataclasses_travels(dataclass_, schema) -> None:
     # A field added to the engine's plain data must be checked and carried, not dropped.
     assert {f.name for f in dataclasses.fields(dataclass_)} == set(schema.model_fields)
+
+
+def test_redis_replies_are_read_into_typed_entries_in_either_protocol() -> None:
+    resp2 = [[b"newsradar:jobs", [(b"1-0", {b"job": b"{}"}), (b"2-0", None)]]]
+    resp3 = {"newsradar:jobs": [["1-0", {"job": "{}"}]]}
+    for reply in (resp2, resp3):
+        assert replies.read_group(reply) == [replies.Entry("1-0", {"job": b"{}"})]
+    assert replies.read_group(None) == []
+    claimed = replies.autoclaim([b"0-0", [(b"3-0", {b"job": b"x"})], [b"4-0"]])
+    assert claimed.entries == [replies.Entry("3-0", {"job": b"x"})]
+    assert claimed.deleted == ["4-0"]
+    (pending,) = replies.pending([_PENDING])
+    assert pending == replies.Pending("3-0", "w1", 1500, 2)
+    assert replies.pending_count({"pending": 4, "min": None}) == 4
+
+
+_PENDING = {
+    "message_id": b"3-0",
+    "consumer": b"w1",
+    "time_since_delivered": 1500,
+    "times_delivered": 2,
+}
+
+
+@pytest.mark.parametrize(
+    ("parse", "reply", "why"),
+    [
+        (replies.read_group, b"OK", "XREADGROUP: the reply is a bytes, not a list"),
+        (replies.read_group, [[b"s"]], "XREADGROUP: a stream has 1 parts"),
+        (replies.read_group, [[b"s", [(b"1-0", [b"job"])]]], "fields are not a mapping"),
+        (replies.read_group, [[b"s", [(b"\xff", {b"job": b"x"})]]], "entry id is not UTF-8"),
+        (replies.autoclaim, [b"0-0"], "XAUTOCLAIM: the reply has 1 parts"),
+        (replies.autoclaim, [7, [], []], "the cursor is a int"),
+        (replies.pending, [{"message_id": b"1-0"}], "XPENDING: an entry has no 'consumer'"),
+        (replies.pending, [{**_PENDING, "time_since_delivered": b"soon"}], "idle time is not"),
+        (replies.pending_count, [], "no 'pending' count"),
+        (replies.hash_fields, [b"w1"], "HGETALL: the reply is a list"),
+    ],
+)
+def test_a_malformed_redis_reply_is_refused_naming_the_command(parse, reply, why) -> None:
+    with pytest.raises(replies.MalformedReply, match=re.escape(why)):
+        parse(reply)

@@ -23,14 +23,16 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crawler.items import ArticleItem, DiscoveryItem, ValidatorsItem
 from crawler.poll import PollRequest, PollResult, Recheck
+from scheduler.cluster.replies import Fields
 
 JOBS = "newsradar:jobs"
 RESULTS = "newsradar:results"
@@ -97,7 +99,7 @@ class Job:
         return (time.time() if now is None else now) > self.deadline
 
 
-def encode_job(job: Job) -> dict[str, str]:
+def encode_job(job: Job) -> Fields:
     """The stream entry of ``job``."""
     request = asdict(job.request)
     request["validators"] = {url: list(pair) for url, pair in job.request.validators.items()}
@@ -152,7 +154,7 @@ class _JobSchema(_Schema):
     known: list[tuple[Url, Short | None, list[Url]]] = []
 
 
-def decode_job(fields: dict[Any, Any]) -> Job:
+def decode_job(fields: Mapping[str, bytes | str]) -> Job:
     """The job in a stream entry; BadMessage if it is not one."""
     parsed = _JobSchema.model_validate(_load(fields, "job"), strict=False)
     request = parsed.request
@@ -250,7 +252,7 @@ def _plain_stats(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def encode_result(job_id: str, worker: str, result: PollResult) -> dict[str, str]:
+def encode_result(job_id: str, worker: str, result: PollResult) -> Fields:
     """The stream entry of ``result``, the answer to job ``job_id``."""
     body = asdict(result)
     body["stats"] = _plain_stats(result.stats)
@@ -258,7 +260,7 @@ def encode_result(job_id: str, worker: str, result: PollResult) -> dict[str, str
     return {"result": json.dumps(envelope, separators=(",", ":"))}
 
 
-def decode_result(fields: dict[Any, Any]) -> Delivery:
+def decode_result(fields: Mapping[str, bytes | str]) -> Delivery:
     """The result in a stream entry, checked against its schema; BadMessage if it
     is not a well-formed result."""
     envelope = _EnvelopeSchema.model_validate(_load(fields, "result"), strict=False)
@@ -289,8 +291,8 @@ def decode_result(fields: dict[Any, Any]) -> Delivery:
     return Delivery(envelope.job, envelope.worker, result)
 
 
-def _load(fields: dict[Any, Any], name: str) -> Any:
-    raw = fields.get(name, fields.get(name.encode()))
+def _load(fields: Mapping[str, bytes | str], name: str) -> Any:
+    raw = fields.get(name)
     if raw is None:
         raise BadMessage(f"the entry has no {name!r} field")
     if len(raw) > MAX_RESULT_BYTES:
@@ -301,7 +303,12 @@ def _load(fields: dict[Any, Any], name: str) -> Any:
         raise BadMessage(f"the {name} is not JSON: {err}") from None
 
 
-def check(decode: Any, fields: dict[Any, Any]) -> Any:
+Decoded = TypeVar("Decoded")
+
+
+def check(
+    decode: Callable[[Mapping[str, bytes | str]], Decoded], fields: Mapping[str, bytes | str]
+) -> Decoded:
     """``decode(fields)``, with a schema violation reported as BadMessage (its first
     error only: a hostile entry must not fill the log)."""
     try:

@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from crawler.engine import download_slot
@@ -48,6 +49,7 @@ from scheduler.cluster.queue import (
     mask_url,
     new_job_id,
 )
+from scheduler.cluster.replies import read_group
 
 log = logging.getLogger("newsradar.cluster")
 
@@ -151,8 +153,10 @@ class RemoteEngine:
         while not self._closing:
             try:
                 await self._connected()
-                answer = await self.client.xreadgroup(
-                    SERVICE_GROUP, CONSUMER, {RESULTS: ">"}, count=64, block=READ_BLOCK_MS
+                answer = read_group(
+                    await self.client.xreadgroup(
+                        SERVICE_GROUP, CONSUMER, {RESULTS: ">"}, count=64, block=READ_BLOCK_MS
+                    )
                 )
                 self.backoff.succeeded()
             except UNREACHABLE as err:
@@ -160,14 +164,13 @@ class RemoteEngine:
                     return
                 await self.backoff.wait(err)
                 continue
-            for _, entries in answer or []:
-                for entry_id, fields in entries:
-                    self.take(fields)
-                    try:
-                        await self.client.xack(RESULTS, SERVICE_GROUP, entry_id)
-                        await self.client.xdel(RESULTS, entry_id)
-                    except UNREACHABLE:
-                        pass  # read again after the outage, and dropped as a duplicate
+            for entry in answer:
+                self.take(entry.fields)
+                try:
+                    await self.client.xack(RESULTS, SERVICE_GROUP, entry.id)
+                    await self.client.xdel(RESULTS, entry.id)
+                except UNREACHABLE:
+                    pass  # read again after the outage, and dropped as a duplicate
 
     async def _connected(self) -> None:
         """Make sure the streams exist; when Redis restarted, submit the jobs in flight again."""
@@ -186,7 +189,7 @@ class RemoteEngine:
                 await self.client.xadd(JOBS, encode_job(job))
         self._server = server
 
-    def take(self, fields: dict[Any, Any]) -> bool:
+    def take(self, fields: Mapping[str, bytes | str]) -> bool:
         """Hand a result entry to the poll waiting for it; False if it was refused or
         nobody waits for it (a duplicate, or a job given up)."""
         try:

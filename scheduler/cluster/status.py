@@ -9,6 +9,7 @@ import redis
 from redis.exceptions import RedisError
 
 from scheduler.cluster.queue import JOBS, SERVICE_BEAT, WORKERS, WORKERS_GROUP, mask_url
+from scheduler.cluster.replies import MalformedReply, hash_fields, optional_bytes, pending_count
 
 # A worker beats every lease/3 (10 s at most): three missed beats and it counts as gone.
 LIVE_FOR = 60.0
@@ -22,13 +23,16 @@ def cluster_status(url: str, now: float | None = None) -> tuple[list[str], bool]
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
         with client:
-            workers = client.hgetall(WORKERS)
-            queued = client.xlen(JOBS)
+            workers = hash_fields(client.hgetall(WORKERS))
+            queued = int(client.xlen(JOBS))
             pending = _pending(client)
-            service = client.get(SERVICE_BEAT)
+            service = optional_bytes(client.get(SERVICE_BEAT))
     except (RedisError, OSError, ValueError) as err:
         return [f"cluster: Redis at {where} unreachable ({type(err).__name__}: {err})"], False
-    live, gone = [], []
+    except MalformedReply as err:
+        return [f"cluster: Redis at {where} answered oddly ({err})"], False
+    live: list[str] = []
+    gone: list[str] = []
     for name, raw in sorted(workers.items()):
         try:
             record = json.loads(raw)
@@ -36,7 +40,7 @@ def cluster_status(url: str, now: float | None = None) -> tuple[list[str], bool]
         except (ValueError, KeyError, TypeError):
             continue
         line = (
-            f"  worker {name.decode(errors='replace')}: heartbeat {now - beat:.0f}s ago, "
+            f"  worker {name}: heartbeat {now - beat:.0f}s ago, "
             f"{int(record.get('in_flight', 0))} jobs in hand, "
             f"{int(record.get('polls', 0))} polls done"
         )
@@ -65,4 +69,4 @@ def _pending(client: redis.Redis) -> int:
         summary = client.xpending(JOBS, WORKERS_GROUP)
     except redis.ResponseError:  # no stream or group yet
         return 0
-    return int(summary.get("pending", 0))
+    return pending_count(summary)

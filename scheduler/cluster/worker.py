@@ -46,6 +46,7 @@ from scheduler.cluster.queue import (
     decode_job,
     encode_result,
 )
+from scheduler.cluster.replies import Entry, autoclaim, read_group
 from scheduler.config import Config
 
 log = logging.getLogger("newsradar.worker")
@@ -185,8 +186,8 @@ class Worker:
                 ready = False
                 await self.backoff.wait(err)
                 continue
-            for entry_id, fields in entries:
-                self._start(entry_id, fields)
+            for entry in entries:
+                self._start(entry)
             if not entries and len(self.tasks) >= self.concurrency:
                 await asyncio.wait(set(self.tasks.values()), timeout=1.0)
         if self.tasks:
@@ -194,21 +195,22 @@ class Worker:
             await asyncio.wait(set(self.tasks.values()), timeout=30)
         beat.cancel()
         await asyncio.gather(beat, return_exceptions=True)
-        with contextlib.suppress(UNREACHABLE):
+        with contextlib.suppress(*UNREACHABLE):
             await self.client.hdel(WORKERS, self.name)
         if self._engine is not None:
             await self._engine.stop()
         await close(self.client)
 
-    async def _take(self, room: int) -> list[tuple[bytes, dict[Any, Any]]]:
+    async def _take(self, room: int) -> list[Entry]:
         """Up to ``room`` jobs: first those of dead workers idle past the lease, then new ones."""
         if room <= 0:
             return []
         lease_ms = int(self.lease * 1000)
-        _, claimed, _ = await self.client.xautoclaim(
-            JOBS, WORKERS_GROUP, self.name, min_idle_time=lease_ms, start_id="0-0", count=room
-        )
-        claimed = [(entry_id, fields) for entry_id, fields in claimed if fields]
+        claimed = autoclaim(
+            await self.client.xautoclaim(
+                JOBS, WORKERS_GROUP, self.name, min_idle_time=lease_ms, start_id="0-0", count=room
+            )
+        ).entries
         if claimed:
             log.warning(
                 "worker %s: took over %d jobs of a worker silent for %gs",
@@ -217,24 +219,26 @@ class Worker:
                 self.lease,
             )
             return claimed
-        answer = await self.client.xreadgroup(
-            WORKERS_GROUP, self.name, {JOBS: ">"}, count=room, block=READ_BLOCK_MS
+        return read_group(
+            await self.client.xreadgroup(
+                WORKERS_GROUP, self.name, {JOBS: ">"}, count=room, block=READ_BLOCK_MS
+            )
         )
-        return [entry for _, entries in answer or [] for entry in entries]
 
-    def _start(self, entry_id: bytes, fields: dict[Any, Any]) -> None:
-        key = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    def _start(self, entry: Entry) -> None:
+        key = entry.id
         if key in self.tasks:  # already running here (our own entry, reclaimed)
             return
-        task = asyncio.create_task(self._handle(key, fields), name=f"job {key}")
+        task = asyncio.create_task(self._handle(entry), name=f"job {key}")
         self.tasks[key] = task
         task.add_done_callback(lambda _: self.tasks.pop(key, None))
 
     # --- one job --------------------------------------------------------------------
 
-    async def _handle(self, entry_id: str, fields: dict[Any, Any]) -> None:
+    async def _handle(self, entry: Entry) -> None:
+        entry_id = entry.id
         try:
-            job = check(decode_job, fields)
+            job = check(decode_job, entry.fields)
         except BadMessage as err:
             log.warning("worker %s: dropping job %s: %s", self.name, entry_id, err)
             await self._finish(entry_id)
@@ -244,7 +248,7 @@ class Worker:
             await self._finish(entry_id)
             return
         if not await self._lock_site(job):
-            await self._requeue(entry_id, fields)
+            await self._requeue(entry)
             return
         self.sites[job.slot] = self.sites.get(job.slot, 0) + 1
         try:
@@ -282,14 +286,14 @@ class Worker:
                 return False
             await asyncio.sleep(0.1)
 
-    async def _requeue(self, entry_id: str, fields: dict[Any, Any]) -> None:
+    async def _requeue(self, entry: Entry) -> None:
         """Put a job whose site another worker holds back at the end of the queue."""
         while True:
             try:
                 async with self.client.pipeline(transaction=True) as pipe:
-                    pipe.xadd(JOBS, fields)
-                    pipe.xack(JOBS, WORKERS_GROUP, entry_id)
-                    pipe.xdel(JOBS, entry_id)
+                    pipe.xadd(JOBS, entry.copy())
+                    pipe.xack(JOBS, WORKERS_GROUP, entry.id)
+                    pipe.xdel(JOBS, entry.id)
                     await pipe.execute()
                 return
             except UNREACHABLE as err:
