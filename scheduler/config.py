@@ -416,6 +416,9 @@ class ClusterConfig(_Strict):
     lease: Duration = timedelta(seconds=60)
     # The service waits this long for a poll's result before counting it failed.
     job_timeout: Duration = timedelta(minutes=10)
+    # A job Redis has handed to workers this many times without a result (each worker
+    # died or hung holding it) is answered as a failed poll instead of being run again.
+    max_deliveries: int = Field(default=3, ge=1, le=100)
 
     @field_validator("redis")
     @classmethod

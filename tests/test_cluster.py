@@ -24,6 +24,7 @@ from crawler import store
 from crawler.poll import PollRequest
 from newssite import NewsSite
 from redisserver import RedisServer
+from scheduler.cluster import replies
 from scheduler.cluster.queue import (
     JOBS,
     RESULTS,
@@ -33,6 +34,7 @@ from scheduler.cluster.queue import (
 )
 from scheduler.cluster.remote import RemoteEngine
 from scheduler.cluster.replies import read_group
+from scheduler.cluster.status import cluster_status
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +69,12 @@ class SlowSite(NewsSite):
 
 
 def cluster_config(
-    path: Path, sources: list[str], *, lease: str = "2s", agent: str | None = None
+    path: Path,
+    sources: list[str],
+    *,
+    lease: str = "2s",
+    agent: str | None = None,
+    max_deliveries: int = 3,
 ) -> Path:
     lines = [
         'database = "newsradar.db"',
@@ -75,6 +82,7 @@ def cluster_config(
         'redis = "${REDIS_URL}"',
         f'lease = "{lease}"',
         'job_timeout = "90s"',
+        f"max_deliveries = {max_deliveries}",
         "[crawl]",
         "extract_workers = 0",
         "per_domain = 2",
@@ -280,6 +288,73 @@ def test_a_worker_killed_mid_job_has_its_job_taken_over_after_the_lease(
         assert len(results[0].articles) == 4
         assert time.monotonic() - killed_at >= 3  # not before the lease ran out
         assert "took over 1 jobs" in workers.logs()
+    finally:
+        site.stop()
+
+
+def _holder(client: redis.Redis) -> str | None:
+    """The consumer (worker name: host:pid:tail) holding the one pending job, if any."""
+    try:
+        held = replies.pending(client.xpending_range(JOBS, WORKERS_GROUP, "-", "+", 10))
+    except redis.ResponseError:  # no stream or group yet
+        return None
+    return held[0].consumer if held else None
+
+
+def test_a_job_that_kills_every_worker_is_given_up_after_max_deliveries(
+    tmp_path: Path, redis_server: RedisServer, workers: Workers
+) -> None:
+    # Each worker that takes the poll dies holding it (SIGKILL, as a crash in the parser
+    # or the kernel's OOM killer would): Redis counts the deliveries, and once a job has
+    # been handed out max_deliveries times it is answered as failed, not run again.
+    site = SlowSite(delay=10.0).start()
+    try:
+        site.publish_sample(1)
+        config = cluster_config(
+            tmp_path / "newsradar.toml", [site.rss_url], lease="1s", max_deliveries=2
+        )
+        service = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "run", "--once", "-c", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=workers.env,
+        )
+        client = redis.Redis.from_url(redis_server.url)
+        killed = []
+        for _ in range(2):
+            worker = workers.start()
+            deadline = time.monotonic() + 60
+            while (holder := _holder(client)) is None or f":{worker.pid}:" not in holder:
+                assert time.monotonic() < deadline, workers.logs()
+                time.sleep(0.02)
+            worker.kill()
+            worker.wait()
+            killed.append(holder)
+        last = workers.start()  # it claims the job a third time: past the cap
+        output, _ = service.communicate(timeout=90)
+        assert "job delivered 2 times without a result" in output, output
+        assert "job delivered 2 times without a result" in workers.logs()
+        assert len(set(killed)) == 2
+        assert client.xlen(JOBS) == 0 and _holder(client) is None  # acknowledged, and gone
+        db = store.open_db(tmp_path / "newsradar.db")
+        (source,) = db.execute(
+            "SELECT consecutive_failures, last_error FROM sources WHERE url = ?", [site.rss_url]
+        ).fetchall()
+        assert source[0] == 1 and "delivered 2 times" in source[1]
+        (run,) = db.execute("SELECT error FROM runs").fetchall()
+        assert "delivered 2 times without a result" in run[0]
+        db.close()
+        # status names the worker that gave the job up (from its next heartbeat).
+        deadline = time.monotonic() + 10
+        while "1 jobs given up" not in "\n".join(cluster_status(redis_server.url)[0]):
+            assert time.monotonic() < deadline, cluster_status(redis_server.url)
+            time.sleep(0.1)
+        # The source is not poisoned for good: its next poll runs, on the live worker.
+        site.delay = 0.0
+        again = newsradar("run", "--once", "-c", str(config), env=workers.env)
+        assert "1 new articles" in again.stderr, again.stderr
+        assert last.poll() is None
     finally:
         site.stop()
 

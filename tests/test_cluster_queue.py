@@ -129,6 +129,10 @@ def test_the_cluster_section_is_read_and_a_bad_url_is_refused_without_echoing_it
     with pytest.raises(ConfigError, match=r"\[cluster\], key 'redis'") as caught:
         parse_config('[cluster]\nredis = "http://:hunter2@redis.lan"\n')
     assert "hunter2" not in str(caught.value)
+    assert config.cluster.max_deliveries == 3
+    for bad in ("0", '"3"'):
+        with pytest.raises(ConfigError, match=r"\[cluster\], key 'max_deliveries'"):
+            parse_config(f'[cluster]\nredis = "redis://r"\nmax_deliveries = {bad}\n')
 
 
 def test_known_articles_answer_the_store_lookup_as_the_database_would() -> None:

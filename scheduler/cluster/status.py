@@ -34,16 +34,19 @@ def cluster_status(url: str, now: float | None = None) -> tuple[list[str], bool]
     live: list[str] = []
     gone: list[str] = []
     for name, raw in sorted(workers.items()):
-        try:
+        try:  # a worker's own record: a figure that is not one skips the worker
             record = json.loads(raw)
             beat = float(record["beat"])
-        except (ValueError, KeyError, TypeError):
+            in_hand, polls = int(record.get("in_flight", 0)), int(record.get("polls", 0))
+            given_up = int(record.get("given_up", 0))
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
         line = (
             f"  worker {name}: heartbeat {now - beat:.0f}s ago, "
-            f"{int(record.get('in_flight', 0))} jobs in hand, "
-            f"{int(record.get('polls', 0))} polls done"
+            f"{in_hand} jobs in hand, {polls} polls done"
         )
+        if given_up:
+            line += f", {given_up} jobs given up (delivered too many times without a result)"
         (live if now - beat <= LIVE_FOR else gone).append(line)
     lines = [
         f"cluster: Redis at {where}; {queued} jobs in the queue, {pending} in flight; "

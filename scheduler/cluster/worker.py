@@ -14,6 +14,12 @@ than the lease (XAUTOCLAIM). Per-site politeness across workers: a worker polls 
 site only while it holds that site's lock in Redis (SET NX PX, renewed with the
 lease), so one site sees one worker at a time, and that worker's engine keeps its
 ``per_domain`` limit.
+
+A job that kills or hangs every worker that takes it (a page that crashes the
+parser, say) would go round the workers for ever: Redis counts how many times
+each pending entry was delivered, and a job claimed past ``max_deliveries`` is
+not run again but answered as a failed poll, so the service records the source
+as failed and polls it again on its schedule.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ from scheduler.cluster.queue import (
     decode_job,
     encode_result,
 )
-from scheduler.cluster.replies import Entry, autoclaim, read_group
+from scheduler.cluster.replies import Entry, autoclaim, pending, read_group
 from scheduler.config import Config
 
 log = logging.getLogger("newsradar.worker")
@@ -133,6 +139,7 @@ class Worker:
         *,
         concurrency: int = 16,
         lease: float = 60.0,
+        max_deliveries: int = 3,
         name: str | None = None,
         engine: Any = None,
     ) -> None:
@@ -140,6 +147,7 @@ class Worker:
         self.config = config
         self.concurrency = concurrency
         self.lease = lease
+        self.max_deliveries = max_deliveries
         self.name = name or worker_name()
         self.known = KnownArticles()
         self._engine = engine
@@ -147,6 +155,7 @@ class Worker:
         self.tasks: dict[str, asyncio.Task[None]] = {}  # entry id -> its job's task
         self.sites: dict[str, int] = {}  # download slot -> jobs of it running here
         self.polls = 0
+        self.given_up = 0  # jobs answered as failed after max_deliveries
         self.started = time.time()
         self._acquire = self.client.register_script(_ACQUIRE)
         self._release = self.client.register_script(_RELEASE)
@@ -186,8 +195,8 @@ class Worker:
                 ready = False
                 await self.backoff.wait(err)
                 continue
-            for entry in entries:
-                self._start(entry)
+            for entry, deliveries in entries:
+                self._start(entry, deliveries)
             if not entries and len(self.tasks) >= self.concurrency:
                 await asyncio.wait(set(self.tasks.values()), timeout=1.0)
         if self.tasks:
@@ -201,8 +210,9 @@ class Worker:
             await self._engine.stop()
         await close(self.client)
 
-    async def _take(self, room: int) -> list[Entry]:
-        """Up to ``room`` jobs: first those of dead workers idle past the lease, then new ones."""
+    async def _take(self, room: int) -> list[tuple[Entry, int]]:
+        """Up to ``room`` jobs, each with how many times Redis has delivered it (this
+        time included): first those of dead workers idle past the lease, then new ones."""
         if room <= 0:
             return []
         lease_ms = int(self.lease * 1000)
@@ -218,24 +228,35 @@ class Worker:
                 len(claimed),
                 self.lease,
             )
-            return claimed
-        return read_group(
+            delivered = await self._times_delivered([entry.id for entry in claimed])
+            return [(entry, delivered.get(entry.id, 1)) for entry in claimed]
+        fresh = read_group(
             await self.client.xreadgroup(
                 WORKERS_GROUP, self.name, {JOBS: ">"}, count=room, block=READ_BLOCK_MS
             )
         )
+        return [(entry, 1) for entry in fresh]  # a first read is a first delivery
 
-    def _start(self, entry: Entry) -> None:
+    async def _times_delivered(self, entry_ids: list[str]) -> dict[str, int]:
+        """Redis's own delivery count of each of ``entry_ids`` (XAUTOCLAIM counted the
+        claim that just happened; the lease renewals, XCLAIM JUSTID, count nothing)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for entry_id in entry_ids:
+                pipe.xpending_range(JOBS, WORKERS_GROUP, min=entry_id, max=entry_id, count=1)
+            answers = await pipe.execute()
+        return {item.id: item.times_delivered for answer in answers for item in pending(answer)}
+
+    def _start(self, entry: Entry, deliveries: int) -> None:
         key = entry.id
         if key in self.tasks:  # already running here (our own entry, reclaimed)
             return
-        task = asyncio.create_task(self._handle(entry), name=f"job {key}")
+        task = asyncio.create_task(self._handle(entry, deliveries), name=f"job {key}")
         self.tasks[key] = task
         task.add_done_callback(lambda _: self.tasks.pop(key, None))
 
     # --- one job --------------------------------------------------------------------
 
-    async def _handle(self, entry: Entry) -> None:
+    async def _handle(self, entry: Entry, deliveries: int) -> None:
         entry_id = entry.id
         try:
             job = check(decode_job, entry.fields)
@@ -246,6 +267,9 @@ class Worker:
         if job.expired():
             log.info("worker %s: job %s expired; the service gave up on it", self.name, job.id)
             await self._finish(entry_id)
+            return
+        if deliveries > self.max_deliveries:
+            await self._give_up(entry_id, job, deliveries - 1)
             return
         if not await self._lock_site(job):
             await self._requeue(entry)
@@ -260,6 +284,20 @@ class Worker:
                 del self.sites[job.slot]
                 with contextlib.suppress(*UNREACHABLE):  # it expires with the lease
                     await self._release(keys=[SITE_LOCK + job.slot], args=[self.name])
+
+    async def _give_up(self, entry_id: str, job: Job, runs: int) -> None:
+        """Answer a job that every worker before this one took and never answered
+        (each died or hung holding it) as a failed poll, instead of running it again."""
+        reason = f"job delivered {runs} times without a result"
+        log.warning(
+            "worker %s: job %s (%s): %s; not running it again",
+            self.name,
+            job.id,
+            job.request.source_url,
+            reason,
+        )
+        self.given_up += 1
+        await self._deliver(entry_id, job, PollResult.failed(job.request.source_url, reason))
 
     async def _poll(self, job: Job) -> PollResult:
         self.known.add(job.known)
@@ -345,6 +383,7 @@ class Worker:
             "beat": now,
             "in_flight": len(self.tasks),
             "polls": self.polls,
+            "given_up": self.given_up,
             "sites": len(self.sites),
         }
         await self.client.hset(WORKERS, self.name, json.dumps(record))
