@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 
 from crawler import store
 from crawler.items import ArticleItem, DiscoveryItem, ValidatorsItem
@@ -16,6 +17,8 @@ from scheduler.cluster import queue, replies
 from scheduler.cluster.queue import (
     BadMessage,
     Job,
+    Sealer,
+    SealError,
     check,
     decode_job,
     decode_result,
@@ -203,3 +206,54 @@ _PENDING = {
 def test_a_malformed_redis_reply_is_refused_naming_the_command(parse, reply, why) -> None:
     with pytest.raises(replies.MalformedReply, match=re.escape(why)):
         parse(reply)
+
+
+SECRET = Fernet.generate_key().decode()
+
+
+def _protected_job() -> Job:
+    request = PollRequest(FEED, "feed", credentials=("reader", "pa55:word"))
+    return Job(new_job_id(), request, 1e10, "news.example")
+
+
+def test_credentials_travel_sealed_and_open_only_with_the_secret_for_their_source() -> None:
+    job = _protected_job()
+    entry = encode_job(job, Sealer(SECRET))
+    assert "pa55" not in str(entry) and "reader" not in str(entry)
+    back = decode_job(entry)
+    assert back.request.credentials is None and back.sealed is not None
+    assert Sealer(SECRET).open(FEED, back.sealed) == ("reader", "pa55:word")
+    # Another secret, or the token moved into a job for another host, opens nothing.
+    with pytest.raises(SealError, match="do not open with this worker's"):
+        Sealer(Fernet.generate_key().decode()).open(FEED, back.sealed)
+    with pytest.raises(SealError, match="sealed for another source"):
+        Sealer(SECRET).open("https://attacker.example/feed.xml", back.sealed)
+    assert SECRET not in repr(Sealer(SECRET))
+
+
+def test_credentials_never_go_in_clear() -> None:
+    with pytest.raises(SealError, match=r"\[cluster\] secret is not set"):
+        encode_job(_protected_job())
+    # A job that carries them in clear (from an older service, or forged) is refused.
+    body = json.loads(encode_job(_protected_job(), Sealer(SECRET))["job"])
+    body["request"]["credentials"] = ["reader", "pa55:word"]
+    with pytest.raises(BadMessage, match=r"request\.credentials"):
+        check(decode_job, {"job": json.dumps(body)})
+
+
+def test_the_cluster_secret_is_checked_required_for_credentials_and_never_echoed() -> None:
+    protected = '[[source]]\nname = "Private"\nurl = "https://reader:pa55@news.example/feed"\n'
+    config = parse_config(
+        '[cluster]\nredis = "redis://r"\nsecret = "${SECRET}"\n' + protected,
+        environ={"SECRET": SECRET},
+    )
+    assert config.cluster is not None and config.cluster.secret == SECRET
+    assert SECRET not in repr(config) and SECRET not in str(config)
+    with pytest.raises(ConfigError, match=r"\[cluster\], key 'secret': must be a Fernet key"):
+        parse_config('[cluster]\nredis = "redis://r"\nsecret = "hunter2-not-a-key"\n')
+    with pytest.raises(ConfigError) as caught:
+        parse_config('[cluster]\nredis = "redis://r"\n' + protected)
+    message = str(caught.value)
+    assert "[cluster], key 'secret': is required" in message and "source #1 (Private)" in message
+    assert "\n" not in message and "pa55" not in message
+    parse_config(protected)  # without workers the service fetches itself: no secret needed

@@ -80,5 +80,6 @@ def worker(
         concurrency=concurrency,
         lease=cluster.lease.total_seconds(),
         max_deliveries=cluster.max_deliveries,
+        secret=cluster.secret,
         name=name,
     )

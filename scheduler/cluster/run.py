@@ -34,6 +34,7 @@ def run_worker(
     concurrency: int = 16,
     lease: float = 60.0,
     max_deliveries: int = 3,
+    secret: str | None = None,
     name: str | None = None,
 ) -> None:
     """Take jobs from the Redis at ``url`` on Scrapy's asyncio reactor until a signal.
@@ -51,6 +52,7 @@ def run_worker(
             concurrency=concurrency,
             lease=lease,
             max_deliveries=max_deliveries,
+            secret=secret,
             name=name,
         )
         stop = asyncio.Event()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -37,7 +38,7 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from crawler.poll import PollResult
+from crawler.poll import PollRequest, PollResult
 from scheduler.cluster.connection import UNREACHABLE, Backoff, close, connect, ensure_groups
 from scheduler.cluster.queue import (
     JOBS,
@@ -48,6 +49,8 @@ from scheduler.cluster.queue import (
     BadMessage,
     Job,
     Known,
+    Sealer,
+    SealError,
     check,
     decode_job,
     encode_result,
@@ -140,6 +143,7 @@ class Worker:
         concurrency: int = 16,
         lease: float = 60.0,
         max_deliveries: int = 3,
+        secret: str | None = None,
         name: str | None = None,
         engine: Any = None,
     ) -> None:
@@ -148,6 +152,8 @@ class Worker:
         self.concurrency = concurrency
         self.lease = lease
         self.max_deliveries = max_deliveries
+        # Opens the credentials sealed into jobs ([cluster] secret, the service's own).
+        self.sealer = Sealer(secret) if secret is not None else None
         self.name = name or worker_name()
         self.known = KnownArticles()
         self._engine = engine
@@ -300,14 +306,32 @@ class Worker:
         await self._deliver(entry_id, job, PollResult.failed(job.request.source_url, reason))
 
     async def _poll(self, job: Job) -> PollResult:
+        try:
+            request = self._unsealed(job)
+        except SealError as err:
+            log.warning(
+                "worker %s: job %s (%s): %s", self.name, job.id, job.request.source_url, err
+            )
+            return PollResult.failed(job.request.source_url, str(err))
         self.known.add(job.known)
         try:
-            result = await self.engine.poll(job.request)
+            result = await self.engine.poll(request)
         except Exception as err:  # a poll that raises costs that poll only
             log.exception("worker %s: poll of %s failed", self.name, job.request.source_url)
             result = PollResult.failed(job.request.source_url, f"{type(err).__name__}: {err}")
         self.polls += 1
         return result
+
+    def _unsealed(self, job: Job) -> PollRequest:
+        """The job's request with its source's credentials, when it carries any."""
+        if job.sealed is None:
+            return job.request
+        if self.sealer is None:
+            raise SealError(
+                "the job's credentials are sealed and this worker has no [cluster] secret"
+            )
+        credentials = self.sealer.open(job.request.source_url, job.sealed)
+        return dataclasses.replace(job.request, credentials=credentials)
 
     async def _lock_site(self, job: Job) -> bool:
         """Hold the job's site for this worker; False if another worker keeps it."""
