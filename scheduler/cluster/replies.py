@@ -22,9 +22,9 @@ Fields = dict[FieldT, EncodableT]
 class MalformedReply(Exception):
     """Redis (or something posing as it) answered a command with a reply of the wrong shape."""
 
-    def __init__(self, command: str, why: str) -> None:
-        super().__init__(f"unexpected reply to {command}: {why}")
-        self.command = command
+
+def _malformed(command: str, why: str) -> MalformedReply:
+    return MalformedReply(f"unexpected reply to {command}: {why}")
 
 
 @dataclass(frozen=True)
@@ -64,21 +64,21 @@ def text(value: object, command: str, what: str) -> str:
         try:
             return value.decode()
         except UnicodeDecodeError:
-            raise MalformedReply(command, f"{what} is not UTF-8") from None
+            raise _malformed(command, f"{what} is not UTF-8") from None
     if isinstance(value, str):
         return value
-    raise MalformedReply(command, f"{what} is a {type(value).__name__}, not a string")
+    raise _malformed(command, f"{what} is a {type(value).__name__}, not a string")
 
 
 def _number(value: object, command: str, what: str) -> int:
     if isinstance(value, bool):
-        raise MalformedReply(command, f"{what} is a boolean, not a number")
+        raise _malformed(command, f"{what} is a boolean, not a number")
     if isinstance(value, int):
         return value
     try:
         return int(text(value, command, what))
     except ValueError:
-        raise MalformedReply(command, f"{what} is not a number") from None
+        raise _malformed(command, f"{what} is not a number") from None
 
 
 def _bytes(value: object, command: str, what: str) -> bytes:
@@ -86,13 +86,13 @@ def _bytes(value: object, command: str, what: str) -> bytes:
         return value
     if isinstance(value, str):
         return value.encode()
-    raise MalformedReply(command, f"{what} is a {type(value).__name__}, not a string")
+    raise _malformed(command, f"{what} is a {type(value).__name__}, not a string")
 
 
 def _list(value: object, command: str, what: str) -> list[object]:
     if isinstance(value, list | tuple):
         return list(value)
-    raise MalformedReply(command, f"{what} is a {type(value).__name__}, not a list")
+    raise _malformed(command, f"{what} is a {type(value).__name__}, not a list")
 
 
 def entry(value: object, command: str) -> Entry | None:
@@ -100,12 +100,12 @@ def entry(value: object, command: str) -> Entry | None:
     it was read (Redis then sends no fields)."""
     pair = _list(value, command, "an entry")
     if len(pair) != 2:
-        raise MalformedReply(command, f"an entry has {len(pair)} parts, not 2")
+        raise _malformed(command, f"an entry has {len(pair)} parts, not 2")
     raw_id, raw_fields = pair
     if raw_fields is None:
         return None
     if not isinstance(raw_fields, Mapping):
-        raise MalformedReply(command, "an entry's fields are not a mapping")
+        raise _malformed(command, "an entry's fields are not a mapping")
     entry_id = text(raw_id, command, "an entry id")
     fields = {
         text(name, command, "a field name"): _bytes(content, command, "a field value")
@@ -136,7 +136,7 @@ def read_group(reply: object) -> list[Entry]:
     for stream in streams:
         parts = _list(stream, command, "a stream")
         if len(parts) != 2:
-            raise MalformedReply(command, f"a stream has {len(parts)} parts, not 2")
+            raise _malformed(command, f"a stream has {len(parts)} parts, not 2")
         found += entries(parts[1], command)
     return found
 
@@ -147,7 +147,7 @@ def autoclaim(reply: object) -> Claimed:
     command = "XAUTOCLAIM"
     parts = _list(reply, command, "the reply")
     if len(parts) not in (2, 3):
-        raise MalformedReply(command, f"the reply has {len(parts)} parts, not 2 or 3")
+        raise _malformed(command, f"the reply has {len(parts)} parts, not 2 or 3")
     deleted = (
         [text(item, command, "a deleted id") for item in _list(parts[2], command, "deleted ids")]
         if len(parts) == 3
@@ -163,7 +163,7 @@ def pending(reply: object) -> list[Pending]:
     found = []
     for item in _list(reply, command, "the reply"):
         if not isinstance(item, Mapping):
-            raise MalformedReply(command, "an entry is not a mapping")
+            raise _malformed(command, "an entry is not a mapping")
         try:
             found.append(
                 Pending(
@@ -174,7 +174,7 @@ def pending(reply: object) -> list[Pending]:
                 )
             )
         except KeyError as missing:
-            raise MalformedReply(command, f"an entry has no {missing}") from None
+            raise _malformed(command, f"an entry has no {missing}") from None
     return found
 
 
@@ -182,14 +182,14 @@ def pending_count(reply: object) -> int:
     """How many entries a group has pending, from the summary form of XPENDING."""
     command = "XPENDING"
     if not isinstance(reply, Mapping) or "pending" not in reply:
-        raise MalformedReply(command, "the summary has no 'pending' count")
+        raise _malformed(command, "the summary has no 'pending' count")
     return _number(reply["pending"], command, "the pending count")
 
 
 def hash_fields(reply: object, command: str = "HGETALL") -> dict[str, bytes]:
     """A hash (HGETALL) as names and raw values."""
     if not isinstance(reply, Mapping):
-        raise MalformedReply(command, f"the reply is a {type(reply).__name__}, not a mapping")
+        raise _malformed(command, f"the reply is a {type(reply).__name__}, not a mapping")
     return {
         text(name, command, "a field name"): _bytes(value, command, "a value")
         for name, value in reply.items()
