@@ -6,6 +6,7 @@ of logs, status and the database."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import signal
 import subprocess
@@ -13,11 +14,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import redis
+from cryptography.fernet import Fernet
 
 from conftest import newsradar
 from crawler import store
@@ -75,6 +78,7 @@ def cluster_config(
     lease: str = "2s",
     agent: str | None = None,
     max_deliveries: int = 3,
+    secret: bool = False,
 ) -> Path:
     lines = [
         'database = "newsradar.db"',
@@ -83,6 +87,7 @@ def cluster_config(
         f'lease = "{lease}"',
         'job_timeout = "90s"',
         f"max_deliveries = {max_deliveries}",
+        *(['secret = "${NEWSRADAR_CLUSTER_SECRET}"'] if secret else []),
         "[crawl]",
         "extract_workers = 0",
         "per_domain = 2",
@@ -357,6 +362,136 @@ def test_a_job_that_kills_every_worker_is_given_up_after_max_deliveries(
         assert last.poll() is None
     finally:
         site.stop()
+
+
+READER, PASSWORD = "reader", "feed-pa55:word"
+STORY = (
+    "Taliban envoys arrived in Doha on Tuesday for a new round of talks, officials said. "
+    "The delegation met mediators for three hours and agreed to meet again next week."
+)
+
+
+class _GatedAuthFeed(BaseHTTPRequestHandler):
+    """A feed and its article behind HTTP basic auth; the feed is answered only once
+    ``gate`` is set, so the poll's job stays in Redis while the test looks."""
+
+    gate = threading.Event()
+    seen: ClassVar[list[tuple[str, str | None]]] = []  # (path, Authorization)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        auth = self.headers.get("Authorization")
+        type(self).seen.append((self.path, auth))
+        expected = "Basic " + base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode()
+        if self.path == "/robots.txt" or auth != expected:
+            self.send_response(404 if self.path == "/robots.txt" else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        host = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if self.path == "/feed.xml":
+            type(self).gate.wait(60)
+            body = (
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>Private</title>'
+                f"<link>{host}/</link><description>d</description><item>"
+                f"<title>Taliban envoys return to Doha</title><link>{host}/news/doha</link>"
+                f"<guid>{host}/news/doha</guid><description>{STORY}</description>"
+                "</item></channel></rss>"
+            )
+            kind = "application/rss+xml"
+        else:
+            body = "<html><head><title>Doha</title></head><body><article>"
+            body += f"<h1>Taliban envoys return to Doha</h1><p>{STORY}</p><p>{STORY}</p>"
+            body += "</article></body></html>"
+            kind = "text/html"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def auth_feed() -> Iterator[str]:
+    """host:port of a _GatedAuthFeed on 127.0.0.1."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GatedAuthFeed)
+    _GatedAuthFeed.seen = []
+    _GatedAuthFeed.gate = threading.Event()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    _GatedAuthFeed.gate.set()
+    server.shutdown()
+    server.server_close()
+
+
+def redis_dump(server: RedisServer) -> str:
+    """Every key in Redis and all it holds, as redis-cli shows it (--scan, then XRANGE,
+    HGETALL or GET by type)."""
+    env = {**os.environ, "REDISCLI_AUTH": server.password}
+
+    def cli(*args: str) -> str:
+        command = ["redis-cli", "-p", str(server.port), "--no-auth-warning", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+    dump = []
+    for key in cli("--scan").split():
+        kind = cli("TYPE", key).strip()
+        read = {"stream": ("XRANGE", key, "-", "+"), "hash": ("HGETALL", key)}.get(
+            kind, ("GET", key)
+        )
+        dump.append(f"{key} ({kind}):\n{cli(*read)}")
+    return "\n".join(dump)
+
+
+def test_credentials_cross_redis_sealed_and_the_worker_still_sends_basic_auth(
+    tmp_path: Path, redis_server: RedisServer, workers: Workers, auth_feed: str
+) -> None:
+    source = f"http://{READER}:{PASSWORD.replace(':', '%3A')}@{auth_feed}/feed.xml"
+    secret = Fernet.generate_key().decode()
+    # Without a secret, check refuses the config in one line naming the key.
+    config = cluster_config(tmp_path / "newsradar.toml", [source])
+    refused = newsradar("check", "-c", str(config), env={"REDIS_URL": redis_server.url})
+    assert refused.returncode == 1
+    assert "[cluster], key 'secret': is required" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    config = cluster_config(tmp_path / "newsradar.toml", [source], secret=True)
+    workers.env["NEWSRADAR_CLUSTER_SECRET"] = secret
+    checked = newsradar("check", "-c", str(config), env=workers.env)
+    assert checked.returncode == 0, checked.stderr
+    workers.start()
+    service = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "run", "--once", "-c", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=workers.env,
+    )
+    deadline = time.monotonic() + 60
+    while not any(path == "/feed.xml" and auth for path, auth in _GatedAuthFeed.seen):
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.05)
+    # The worker is fetching with the credentials; the job is still in Redis: dump it all.
+    dump = redis_dump(redis_server)
+    _GatedAuthFeed.gate.set()
+    output, _ = service.communicate(timeout=90)
+    assert "1 new articles" in output, output
+    assert "newsradar:jobs (stream)" in dump and '"sealed":"' in dump, dump
+    basic = base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode()
+    for secret_text in (PASSWORD, PASSWORD.replace(":", "%3A"), basic):
+        assert secret_text not in dump
+    assert f"{READER}:" not in dump
+    # Basic auth reached the feed's own host, from the worker.
+    assert {path for path, auth in _GatedAuthFeed.seen if auth} >= {"/feed.xml", "/news/doha"}
+    # Neither the secret nor the password is in logs, status, check's output or the database.
+    status = "\n".join(cluster_status(redis_server.url)[0])
+    database = b"".join(path.read_bytes() for path in tmp_path.glob("newsradar.db*"))
+    for text in (output, workers.logs(), status, checked.stdout + checked.stderr):
+        assert secret not in text and PASSWORD not in text
+    assert secret.encode() not in database and PASSWORD.encode() not in database
 
 
 def test_redis_restarting_loses_no_job_and_status_says_what_happens(
