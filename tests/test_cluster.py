@@ -24,20 +24,28 @@ from cryptography.fernet import Fernet
 
 from conftest import newsradar
 from crawler import store
-from crawler.poll import PollRequest
+from crawler.poll import PollRequest, PollResult
 from newssite import NewsSite
 from redisserver import RedisServer
 from scheduler.cluster import replies
 from scheduler.cluster.queue import (
+    EARLIER_RUNS,
     JOBS,
     RESULTS,
+    SITE_LOCK,
     WORKERS_GROUP,
+    Job,
     decode_job,
+    decode_result,
+    encode_job,
     encode_result,
+    new_job_id,
 )
 from scheduler.cluster.remote import RemoteEngine
 from scheduler.cluster.replies import read_group
 from scheduler.cluster.status import cluster_status
+from scheduler.cluster.worker import Worker
+from scheduler.config import Config
 
 pytestmark = pytest.mark.slow
 
@@ -240,8 +248,6 @@ def test_a_result_delivered_twice_is_taken_once_and_a_hostile_one_is_refused(
         # Act as a worker by hand: read the job, answer it badly, then twice.
         [entry] = read_group(client.xreadgroup(WORKERS_GROUP, "by-hand", {JOBS: ">"}, count=1))
         job = decode_job(entry.fields)
-        from crawler.poll import PollResult
-
         other = PollResult("http://127.0.0.1:9/another-source.xml", answered=True)
         client.xadd(RESULTS, encode_result(job.id, "by-hand", other))
         client.xadd(RESULTS, {"result": '{"job": "' + job.id + '", "sql": "DROP TABLE"}'})
@@ -362,6 +368,64 @@ def test_a_job_that_kills_every_worker_is_given_up_after_max_deliveries(
         assert last.poll() is None
     finally:
         site.stop()
+
+
+class _RecordingEngine:
+    """Stands for the crawl engine in an in-process Worker: records what it is asked to poll."""
+
+    def __init__(self) -> None:
+        self.polled: list[str] = []
+
+    async def poll(self, request: PollRequest) -> PollResult:
+        self.polled.append(request.source_url)
+        return PollResult(request.source_url, answered=True)
+
+    async def stop(self) -> None:
+        pass
+
+
+def test_a_job_put_back_for_a_busy_site_keeps_its_count_of_runs(
+    redis_server: RedisServer,
+) -> None:
+    # A requeued job is a new entry, with a new delivery count in Redis: the runs the old
+    # entry saw travel with it, so a poison job on a busy site still reaches the cap.
+    client = redis.Redis.from_url(redis_server.url)
+    client.xgroup_create(JOBS, WORKERS_GROUP, id="0", mkstream=True)
+    feed = "http://127.0.0.1:9/feed.xml"
+    job = Job(new_job_id(), PollRequest(feed, "feed"), time.time() + 600, "127.0.0.1:9")
+    client.xadd(JOBS, encode_job(job))
+    engine = _RecordingEngine()
+
+    def entries() -> list[replies.Entry]:
+        return replies.entries(client.xrange(JOBS), "XRANGE")
+
+    async def run_worker_until(done: Any) -> None:
+        worker = Worker(redis_server.url, Config(), lease=0.5, max_deliveries=2, engine=engine)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        deadline = time.monotonic() + 30
+        while not done():
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+
+    async def main() -> None:
+        client.xreadgroup(WORKERS_GROUP, "died-1", {JOBS: ">"}, count=1)  # run 1: no result
+        client.set(SITE_LOCK + job.slot, "another-worker", px=60_000)
+        # Claimed after the lease, but the site is busy: back in the queue, with one run.
+        await run_worker_until(lambda: [e.fields.get(EARLIER_RUNS) for e in entries()] == [b"1"])
+        client.xreadgroup(WORKERS_GROUP, "died-2", {JOBS: ">"}, count=1)  # run 2: no result
+        client.delete(SITE_LOCK + job.slot)
+        await run_worker_until(lambda: client.xlen(RESULTS) > 0)
+
+    asyncio.run(main())
+    (entry,) = replies.entries(client.xrange(RESULTS), "XRANGE")
+    delivery = decode_result(entry.fields)
+    assert delivery.job_id == job.id
+    assert delivery.result.error == "job delivered 2 times without a result"
+    assert engine.polled == []  # never run a third time
+    assert entries() == []
 
 
 READER, PASSWORD = "reader", "feed-pa55:word"

@@ -46,6 +46,10 @@ WORKERS = "newsradar:workers"  # hash: worker id -> its last heartbeat (JSON)
 SITE_LOCK = "newsradar:site:"  # + download slot: which worker polls that site now
 SERVICE_BEAT = "newsradar:service"  # the service's own heartbeat (JSON)
 
+# A field of a job entry put back in the queue (its site was busy): how many of the old
+# entry's deliveries ended without a result, which Redis's count of the new one lacks.
+EARLIER_RUNS = "runs"
+
 # A result larger than this is refused whole (a poll of 500 articles of 65 KB is ~33 MB).
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 MAX_TEXT = 4 * 1024 * 1024
@@ -238,6 +242,15 @@ def decode_job(fields: Mapping[str, bytes | str]) -> Job:
             rechecks=tuple(Recheck(**recheck.model_dump()) for recheck in request.rechecks),
         ),
     )
+
+
+def earlier_runs(fields: Mapping[str, bytes | str]) -> int:
+    """The runs a requeued job entry carries over (EARLIER_RUNS); 0 for a first entry."""
+    raw = fields.get(EARLIER_RUNS)
+    try:
+        return min(max(int(raw), 0), 1_000) if raw is not None else 0
+    except ValueError:
+        return 0
 
 
 # --- results -------------------------------------------------------------------------

@@ -19,7 +19,9 @@ A job that kills or hangs every worker that takes it (a page that crashes the
 parser, say) would go round the workers for ever: Redis counts how many times
 each pending entry was delivered, and a job claimed past ``max_deliveries`` is
 not run again but answered as a failed poll, so the service records the source
-as failed and polls it again on its schedule.
+as failed and polls it again on its schedule. (A job put back in the queue because
+its site was busy is a new entry, counted afresh by Redis: it carries the old
+entry's count with it.)
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from redis.exceptions import ResponseError
 from crawler.poll import PollRequest, PollResult
 from scheduler.cluster.connection import UNREACHABLE, Backoff, close, connect, ensure_groups
 from scheduler.cluster.queue import (
+    EARLIER_RUNS,
     JOBS,
     RESULTS,
     SITE_LOCK,
@@ -53,6 +56,7 @@ from scheduler.cluster.queue import (
     SealError,
     check,
     decode_job,
+    earlier_runs,
     encode_result,
 )
 from scheduler.cluster.replies import Entry, autoclaim, pending, read_group
@@ -274,11 +278,13 @@ class Worker:
             log.info("worker %s: job %s expired; the service gave up on it", self.name, job.id)
             await self._finish(entry_id)
             return
-        if deliveries > self.max_deliveries:
-            await self._give_up(entry_id, job, deliveries - 1)
+        # Every delivery but this one ended without a result.
+        runs = earlier_runs(entry.fields) + deliveries - 1
+        if runs >= self.max_deliveries:
+            await self._give_up(entry_id, job, runs)
             return
         if not await self._lock_site(job):
-            await self._requeue(entry)
+            await self._requeue(entry, runs)
             return
         self.sites[job.slot] = self.sites.get(job.slot, 0) + 1
         try:
@@ -348,12 +354,16 @@ class Worker:
                 return False
             await asyncio.sleep(0.1)
 
-    async def _requeue(self, entry: Entry) -> None:
-        """Put a job whose site another worker holds back at the end of the queue."""
+    async def _requeue(self, entry: Entry, runs: int) -> None:
+        """Put a job whose site another worker holds back at the end of the queue. The
+        new entry starts a new delivery count in Redis, so it carries the ``runs`` the
+        old one had seen."""
+        fields = entry.copy()
+        fields[EARLIER_RUNS] = str(runs)
         while True:
             try:
                 async with self.client.pipeline(transaction=True) as pipe:
-                    pipe.xadd(JOBS, entry.copy())
+                    pipe.xadd(JOBS, fields)
                     pipe.xack(JOBS, WORKERS_GROUP, entry.id)
                     pipe.xdel(JOBS, entry.id)
                     await pipe.execute()
