@@ -35,6 +35,7 @@ from scheduler.cluster.queue import (
     SITE_LOCK,
     WORKERS_GROUP,
     Job,
+    Sealer,
     decode_job,
     decode_result,
     encode_job,
@@ -375,9 +376,11 @@ class _RecordingEngine:
 
     def __init__(self) -> None:
         self.polled: list[str] = []
+        self.credentials: list[tuple[str, str] | None] = []
 
     async def poll(self, request: PollRequest) -> PollResult:
         self.polled.append(request.source_url)
+        self.credentials.append(request.credentials)
         return PollResult(request.source_url, answered=True)
 
     async def stop(self) -> None:
@@ -426,6 +429,47 @@ def test_a_job_put_back_for_a_busy_site_keeps_its_count_of_runs(
     assert delivery.result.error == "job delivered 2 times without a result"
     assert engine.polled == []  # never run a third time
     assert entries() == []
+
+
+def test_a_worker_opens_sealed_credentials_only_with_the_services_secret(
+    redis_server: RedisServer,
+) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    secret = Fernet.generate_key().decode()
+    feed = "http://127.0.0.1:9/feed.xml"
+    request = PollRequest(feed, "feed", credentials=("reader", "pa55"))
+    outcomes = {}
+    for label, worker_secret in (
+        ("none", None),
+        ("another", Fernet.generate_key().decode()),
+        ("same", secret),
+    ):
+        job = Job(new_job_id(), request, time.time() + 600, f"site-{label}")
+        client.xadd(JOBS, encode_job(job, Sealer(secret)))
+        engine = _RecordingEngine()
+
+        async def main(worker_secret: str | None = worker_secret, engine: Any = engine) -> None:
+            worker = Worker(redis_server.url, Config(), secret=worker_secret, engine=engine)
+            stop = asyncio.Event()
+            task = asyncio.create_task(worker.run(stop))
+            deadline = time.monotonic() + 30
+            while not client.xlen(RESULTS):
+                assert time.monotonic() < deadline and not task.done()
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+
+        asyncio.run(main())
+        (entry,) = replies.entries(client.xrange(RESULTS), "XRANGE")
+        client.delete(RESULTS)
+        outcomes[label] = (decode_result(entry.fields).result.error, engine.credentials)
+    assert outcomes["none"] == (
+        "the job's credentials are sealed and this worker has no [cluster] secret",
+        [],
+    )
+    assert "do not open with this worker's [cluster] secret" in outcomes["another"][0]
+    assert outcomes["another"][1] == []  # not polled without them
+    assert outcomes["same"] == (None, [("reader", "pa55")])
 
 
 READER, PASSWORD = "reader", "feed-pa55:word"
