@@ -30,8 +30,8 @@ DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 UNITS = ("newsradar.service", "newsradar-worker.service")
 INSTALLED = "/opt/newsradar/venv/bin/newsradar"
 CONFIG_IN_IMAGE = "/etc/newsradar/newsradar.toml"
-#: ``${NAME:?message}`` and ``${NAME}``, as compose interpolates them.
-VARIABLE = re.compile(r"\$\{(\w+)(?::\?[^}]*)?\}")
+#: ``${NAME}``, ``${NAME:?message}`` and ``${NAME:-default}``, as compose interpolates them.
+VARIABLE = re.compile(r"\$\{(\w+)(?::?([?-])([^}]*))?\}")
 
 
 def compose() -> dict[str, Any]:
@@ -45,8 +45,11 @@ def interpolated(value: str, variables: dict[str, str]) -> str:
     """``value`` with its ``${...}`` replaced; a variable it needs and lacks fails."""
 
     def one(match: re.Match[str]) -> str:
-        assert match.group(1) in variables, f"compose.yaml needs ${{{match.group(1)}}}"
-        return variables[match.group(1)]
+        name, kind, default = match.groups()
+        if kind == "-":
+            return variables.get(name) or default
+        assert name in variables, f"compose.yaml needs ${{{name}}}"
+        return variables[name]
 
     return VARIABLE.sub(one, value)
 
@@ -106,14 +109,14 @@ def test_the_compose_services_poll_through_redis_into_the_database(
     news_site.publish_sample(3)
     with RedisServer(tmp_path / "redis", options=redis_command[1:]) as server:
         # The image's environment, with the compose network's host name `redis` here.
-        urls = {
-            interpolated(services[s]["environment"]["REDIS_URL"], variables)
-            for s in services
-            if s != "redis"
-        }
-        assert urls == {f"redis://:{PASSWORD}@redis:6379/0"}
-        (url,) = urls
-        monkeypatch.setenv("REDIS_URL", url.replace("@redis:6379", f"@127.0.0.1:{server.port}"))
+        environments = [services[name]["environment"] for name in ("service", "worker")]
+        assert environments[0] == environments[1]
+        for name, value in environments[0].items():
+            monkeypatch.setenv(name, interpolated(value, variables))
+        assert os.environ["REDIS_URL"] == f"redis://:{PASSWORD}@redis:6379/0"
+        monkeypatch.setenv(
+            "REDIS_URL", os.environ["REDIS_URL"].replace("@redis:6379", f"@127.0.0.1:{server.port}")
+        )
         config = tmp_path / "newsradar.toml"
         config.write_text(
             f'database = "{tmp_path / "newsradar.db"}"\n'
