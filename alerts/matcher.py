@@ -1,12 +1,19 @@
 """Find mentions of watchlist entities in news text.
 
-One Aho-Corasick automaton (pyahocorasick, compiled by ``alerts.keys``) holds every
+Two Aho-Corasick automata (pyahocorasick, compiled by ``alerts.keys``) hold every
 normalised alias (in each of its written forms, ``alerts.watchlist.alias_keys``) and
 its transliteration variants (``alerts.variants``), the surnames derived from the
-people's full names, every ``exclude`` phrase and every ``context`` word.
+people's full names, every ``exclude`` phrase and every ``context`` word: the keys
+in the Arabic script in one, every other key in the other, in its word-start form
+(``alerts.keys.word_starts``: a marker character, then the key with each character
+that is not a letter or a digit replaced by the marker).
 ``find_mentions`` normalises the text (``alerts.normalize``: NFKC, casefold,
 diacritics, apostrophes, dashes, whitespace, Arabic letter variants), runs the
-automaton once, keeps the hits whose boundaries and case fit the rules below,
+second automaton once over the text in word-start form, where it can only report
+hits that start a word (a hit on a key holding a separator is compared with the key
+as written), and the Arabic-script one over the normalised text itself when it holds
+an Arabic-script letter (its keys may start inside a word, after a clitic prefix),
+keeps the hits whose boundaries and case fit the rules below,
 resolves overlaps, finds the other forms of people's names (``alerts.names``), keeps
 the surnames an earlier full name licenses, drops the acronyms the article does not
 support (``alerts.acronyms``), and maps offsets back to the original text.
@@ -235,6 +242,7 @@ _Hit = tuple[int, int, Key, str]
 
 
 def _scan_order(pair: tuple[int, Key]) -> tuple[int, int]:
+    """By end, and longest first at one end: the order one automaton reports hits in."""
     return pair[0], -pair[1].length
 
 

@@ -1,6 +1,7 @@
 """Text normalisation for the matcher, with a way back to original offsets.
 
-``normalize(text)`` returns the text the Aho-Corasick automaton runs over:
+``normalize(text)`` returns the text the matcher's Aho-Corasick automata run over
+(the Arabic-script keys' one as it is, the other in ``alerts.keys.word_starts`` form):
 
 * every non-ASCII character is folded on its own: NFKC, casefold, diacritics and
   Arabic harakat removed (any nonspacing mark, category Mn), curly and modifier

@@ -130,7 +130,7 @@ class Watchlist:
     config reload), immutable, safe to share across threads."""
 
     entities: Mapping[str, Entity]
-    _automaton: Any = field(repr=False)
+    _automaton: Any = field(repr=False)  # keys in their alerts.keys.word_starts form
     _given_names: Mapping[str, frozenset[str]] = field(repr=False)
     _name_parts: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = field(repr=False)
     key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
