@@ -49,19 +49,11 @@ TOKEN = re.compile(r"[^\W_]+")
 NAME, SURNAME, EXCLUDE, CONTEXT = 0, 1, 2, 3
 
 
-class _SeparatorTable(dict[int, str]):
-    """``str.translate`` table turning every character that is not a letter or a digit
-    (``str.isalnum``, what the matcher's word boundaries test) into "\\0"; filled on
-    first sight of each character (a race between threads computes the same value)."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        mapped = char if char.isalnum() else "\0"
-        self[code] = mapped
-        return mapped
-
-
-_SEPARATORS = _SeparatorTable()
+# Byte by byte over UTF-8, where every byte below 0x80 is an ASCII character and no
+# other character holds one: ASCII separators become 0, everything else stays.
+_ASCII_SEPARATORS = bytes(b if chr(b).isalnum() else 0 for b in range(128)) + bytes(range(128, 256))
+# Characters outside ASCII that are not letters or digits (``\w`` is ``isalnum`` or "_").
+_OTHER_SEPARATOR = re.compile(r"[^\w\x00-\x7f]")
 
 
 def word_starts(text: str) -> str:
@@ -69,7 +61,16 @@ def word_starts(text: str) -> str:
     after a "\\0" standing for what precedes the text: offset ``i`` of ``text`` is
     offset ``i + 1`` here. A key in this form matches exactly where the key's letters
     and digits do and a separator (or the start of the text) comes right before it."""
-    return "\0" + text.translate(_SEPARATORS)
+    # str.translate is fast on ASCII text only; bytes.translate on any text, and the
+    # regular expression, run only on text that is not ASCII, is C all through.
+    marked = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(_ASCII_SEPARATORS)
+        .decode("utf-8", "surrogatepass")
+    )
+    if not marked.isascii():
+        marked = _OTHER_SEPARATOR.sub("\0", marked)
+    return "\0" + marked
 
 
 @dataclass(frozen=True, slots=True)
