@@ -15,7 +15,9 @@ text as it is (and only over texts holding an Arabic-script letter). Every other
 can only match at a word start, so its automaton holds it in its ``word_starts``
 form, "\\0" and then the key with every character that is not a letter or a digit
 as "\\0", and runs over the text in the same form: the trie's root has one child,
-the walk stays at the root inside words, and no hit inside a word is ever reported.
+a word that stops matching sends the walk back to the root (or to a later word start
+within the current match), and
+no hit that starts inside a word is ever reported.
 Keys that differ only in their separators ("qa ida", "qa'ida") share one form; a
 hit is checked against the key as written.
 """
@@ -61,8 +63,8 @@ def word_starts(text: str) -> str:
     after a "\\0" standing for what precedes the text: offset ``i`` of ``text`` is
     offset ``i + 1`` here. A key in this form matches exactly where the key's letters
     and digits do and a separator (or the start of the text) comes right before it."""
-    # str.translate is fast on ASCII text only; bytes.translate on any text, and the
-    # regular expression, run only on text that is not ASCII, is C all through.
+    # str.translate is fast on ASCII text only, bytes.translate on any text; the
+    # regular expression runs only on text that is not ASCII.
     marked = (
         text.encode("utf-8", "surrogatepass")
         .translate(_ASCII_SEPARATORS)

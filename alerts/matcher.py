@@ -294,6 +294,8 @@ def _scan(
         if end < n:
             c = norm[end]
             if isalnum(c):
+                # Many raw hits run on into a longer word ("but" in "button"): turned
+                # down with a handful of operations, no call, no tuple built.
                 if c != "s" and key.strict_right:
                     continue
                 form = _right_form(norm, start, end, key)
