@@ -16,10 +16,9 @@ can only match at a word start, so its automaton holds it in its ``word_starts``
 form, "\\0" and then the key with every character that is not a letter or a digit
 as "\\0", and runs over the text in the same form: the trie's root has one child,
 a word that stops matching sends the walk back to the root (or to a later word start
-within the current match), and
-no hit that starts inside a word is ever reported.
-Keys that differ only in their separators ("qa ida", "qa'ida") share one form; a
-hit is checked against the key as written.
+within the current match), and no hit that starts inside a word is ever reported.
+Keys that differ only in their separators ("qa ida", "qa'ida") share one form; a hit
+is checked against the key as written.
 """
 
 from __future__ import annotations
