@@ -71,7 +71,13 @@ def record_poll(db: Any, source_id: int, run_id: int, result: PollResult) -> Pol
             for item in result.validators.values():
                 store.save_validators(db, source_id, item.url, item.etag, item.last_modified)
         store.set_last_status(db, source_id, status)
-        store.finish_run(db, run_id, articles_new=counts["new"], error=error)
+        store.finish_run(
+            db,
+            run_id,
+            articles_new=counts["new"],
+            error=error,
+            note=None if error else result.note,
+        )
     except sqlite3.Error as err:  # the outcome is returned; only its record failed
         log.error("the poll's outcome could not be recorded: %s", store.explain(err, _path_of(db)))
     return PollOutcome(

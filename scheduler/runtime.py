@@ -99,7 +99,7 @@ def delivery_policy(config: Config) -> DeliveryPolicy:
 
 
 def compile_watchlist(config: Config) -> Watchlist:
-    """The matcher's automaton for every entity of the config (tables and watchlist file)."""
+    """The matcher's automata for every entity of the config (tables and watchlist file)."""
     from alerts.watchlist import Watchlist
 
     return Watchlist.compile(config.entities())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -207,6 +208,12 @@ def test_a_long_alias_in_a_watchlist_file_is_refused(tmp_path: Path) -> None:
         load_watchlist_file(path)
 
 
+# Seven loops of ten over a list: 10 million steps that write nothing and call no range.
+NESTED_LOOPS_WITHOUT_RANGE = (
+    "{% set xs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] %}" + "{% for a in xs %}" * 7 + "{% endfor %}" * 7
+)
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
@@ -219,6 +226,7 @@ def test_a_long_alias_in_a_watchlist_file_is_refused(tmp_path: Path) -> None:
         ("{{ 'x' * 1000000 }}", "more than 100,000 items"),
         ("{{ 1 / 0 }}", "ZeroDivisionError"),
         ("{% for a in range(99999) %}{{ 'y' * 99 }}{% endfor %}", "more than 1,000,000 characters"),
+        (NESTED_LOOPS_WITHOUT_RANGE, "more than 1,000,000 steps"),
     ],
 )
 def test_a_runaway_or_failing_template_is_a_config_error_quickly(body: str, reason: str) -> None:
@@ -228,6 +236,25 @@ def test_a_runaway_or_failing_template_is_a_config_error_quickly(body: str, reas
         parse_config(text)
     assert reason in str(caught.value) and "body_template" in str(caught.value)
     assert time.monotonic() - start < 4
+
+
+def test_a_loop_that_writes_nothing_leaves_no_render_running() -> None:
+    body = NESTED_LOOPS_WITHOUT_RANGE
+    text = f'[[alert]]\nurl = "json://127.0.0.1/hook"\nbody_template = "{body}"\n'
+    with pytest.raises(ConfigError, match="steps"):
+        parse_config(text)
+    # The render stopped itself: no trial render is left running in the background.
+    assert not [t for t in threading.enumerate() if t.name == "template check"]
+
+
+def test_every_kind_of_loop_still_works_under_the_bound() -> None:
+    custom = Templates(
+        body="{% for m in [0, none] if m %}{{ loop.index }}{% else %}none{% endfor %}"
+        "{% for k, v in {'a': 1}.items() %}{{ k }}{{ v }}{% endfor %}"
+        "{% for n in [[1, [[2, []]]]] recursive %}{{ n[0] }}{{ loop(n[1]) }}{% endfor %}"
+    )
+    article = {"title": "T", "url": "http://127.0.0.1/a", "source": "S", "published": "now"}
+    assert render_alert(article, [], [], {}, "text", custom).body == "nonea112"
 
 
 def test_an_ordinary_template_still_renders() -> None:

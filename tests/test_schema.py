@@ -217,6 +217,7 @@ ADDED_SINCE_V6 = {
     "sources": (None, None),  # m007_console: paused; m008_discovery_note: resolved_note
     # m009_silent_edits: text_changes, text_changed, rechecks, page_etag, page_last_modified
     "articles": (0, None, 0, None, None),
+    "runs": (None,),  # m010_run_note: note
 }
 
 

@@ -302,7 +302,8 @@ def test_database_from_before_stories_is_migrated_and_signed(tmp_path: Path) -> 
     # Back to schema 5, as a database written before stories existed.
     conn = sqlite3.connect(path)
     for statement in (
-        # What the migrations after stories (m007 to m009) added, newest first.
+        # What the migrations after stories (m007 to m010) added, newest first.
+        "ALTER TABLE runs DROP COLUMN note",
         "DROP INDEX idx_articles_recheck",
         *(f"ALTER TABLE articles DROP COLUMN {column}" for column in NEWER_ARTICLE_COLUMNS),
         "ALTER TABLE sources DROP COLUMN resolved_note",

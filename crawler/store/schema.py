@@ -50,7 +50,8 @@ CREATE TABLE sources (
     resolved_note TEXT
 );
 
--- One row per poll of a source.
+-- One row per poll of a source. note: what was odd about a poll that still succeeded
+-- (a malformed feed read anyway, an undeclared charset...).
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
@@ -58,7 +59,8 @@ CREATE TABLE runs (
     finished TEXT,
     status TEXT NOT NULL DEFAULT 'running',            -- running, ok, failed, interrupted
     articles_new INTEGER NOT NULL DEFAULT 0,
-    error TEXT
+    error TEXT,
+    note TEXT
 );
 CREATE INDEX idx_runs_source ON runs(source_id, started);
 
@@ -516,6 +518,11 @@ def m009_silent_edits(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_articles_recheck ON articles(source_id, first_seen) WHERE rechecks < 3;
         """,
     )
+
+
+@migration
+def m010_run_note(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE runs ADD COLUMN note TEXT")
 
 
 # The migrations a database counted in PRAGMA user_version before they had names,

@@ -34,14 +34,24 @@ def start_run(db: sqlite_utils.Database, source_id: int) -> int:
 
 
 def finish_run(
-    db: sqlite_utils.Database, run_id: int, *, articles_new: int, error: str | None
+    db: sqlite_utils.Database,
+    run_id: int,
+    *,
+    articles_new: int,
+    error: str | None,
+    note: str | None = None,
 ) -> None:
-    """Close a run, and update its source's health: success resets the failure count."""
+    """Close a run, and update its source's health: success resets the failure count.
+
+    ``note`` says what was odd about a poll that still worked (a malformed feed read
+    anyway...): kept on the run, it never counts as a failure.
+    """
     now = isotime()
     with db.atomic():
         db.execute(
-            "UPDATE runs SET finished = ?, status = ?, articles_new = ?, error = ? WHERE id = ?",
-            [now, "failed" if error else "ok", articles_new, error, run_id],
+            "UPDATE runs SET finished = ?, status = ?, articles_new = ?, error = ?, note = ? "
+            "WHERE id = ?",
+            [now, "failed" if error else "ok", articles_new, error, note, run_id],
         )
         row = db.execute("SELECT source_id FROM runs WHERE id = ?", [run_id]).fetchone()
         if row is None:
