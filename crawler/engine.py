@@ -3,8 +3,8 @@
 Building a Scrapy crawler per poll costs more CPU than an unchanged feed's 304,
 and gives each poll a downloader of its own, so per-site politeness held within
 one poll only. Here one crawler lives as long as its owner (the service): one
-engine, one downloader (one slot per site for every request, whatever made it:
-crawler.throttle; so ``CONCURRENT_REQUESTS_PER_DOMAIN`` and AutoThrottle hold
+engine, one downloader (crawler.throttle: one slot per site for every request,
+whatever made it, so ``CONCURRENT_REQUESTS_PER_DOMAIN`` and AutoThrottle hold
 across every source of a site), one robots.txt cache, one DNS cache, kept-alive
 connections.
 

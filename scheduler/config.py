@@ -101,7 +101,8 @@ def parse_delay(value: Any) -> timedelta:
         return timedelta(0)
     delay = parse_duration(value)
     if delay > MAX_MIN_DELAY:
-        raise DurationError(f"delay {value!r} is too long (at most 10m)")
+        longest = int(MAX_MIN_DELAY.total_seconds() // 60)
+        raise DurationError(f"delay {value!r} is too long (at most {longest}m)")
     return delay
 
 
