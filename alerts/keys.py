@@ -8,10 +8,22 @@ keys and variants; every ``context`` word its key. Each key carries the entries
 (entity, role, case constraints) that ``alerts.matcher`` checks on a hit. A variant
 never shadows a listed name: a key that is some entity's alias or surname as written
 carries no variant entry of the same role.
+
+The keys go into two pyahocorasick automata. Keys in the Arabic script, whose
+clitic prefixes glue onto them inside a word, go into one run over the normalised
+text as it is (and only over texts holding an Arabic-script letter). Every other key
+can only match at a word start, so its automaton holds it in its ``word_starts``
+form, "\\0" and then the key with every character that is not a letter or a digit
+as "\\0", and runs over the text in the same form: the trie's root has one child,
+a word that stops matching sends the walk back to the root (or to a later word start
+within the current match), and no hit that starts inside a word is ever reported.
+Keys that differ only in their separators ("qa ida", "qa'ida") share one form; a hit
+is checked against the key as written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +48,30 @@ if TYPE_CHECKING:
 TOKEN = re.compile(r"[^\W_]+")
 
 NAME, SURNAME, EXCLUDE, CONTEXT = 0, 1, 2, 3
+
+
+# Byte by byte over UTF-8, where every byte below 0x80 is an ASCII character and no
+# other character holds one: ASCII separators become 0, everything else stays.
+_ASCII_SEPARATORS = bytes(b if chr(b).isalnum() else 0 for b in range(128)) + bytes(range(128, 256))
+# Characters outside ASCII that are not letters or digits (``\w`` is ``isalnum`` or "_").
+_OTHER_SEPARATOR = re.compile(r"[^\w\x00-\x7f]")
+
+
+def word_starts(text: str) -> str:
+    """``text`` with "\\0" in place of each character that is not a letter or a digit,
+    after a "\\0" standing for what precedes the text: offset ``i`` of ``text`` is
+    offset ``i + 1`` here. A key in this form matches exactly where the key's letters
+    and digits do and a separator (or the start of the text) comes right before it."""
+    # str.translate is fast on ASCII text only, bytes.translate on any text; the
+    # regular expression runs only on text that is not ASCII.
+    marked = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(_ASCII_SEPARATORS)
+        .decode("utf-8", "surrogatepass")
+    )
+    if not marked.isascii():
+        marked = _OTHER_SEPARATOR.sub("\0", marked)
+    return "\0" + marked
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +100,7 @@ class Key:
     """The payload of one automaton key: its length, flags and entries by role."""
 
     length: int
+    text: str  # the normalised key
     names: tuple[Entry, ...]
     surnames: tuple[Entry, ...]
     excludes: tuple[Entry, ...]
@@ -82,6 +119,11 @@ class Key:
     strict_right: bool
     # Plain, and neither an exclude phrase nor a context word: the scan just keeps it.
     simple: bool
+    # Holds a separator, which ``word_starts`` turned into "\0": a hit must be
+    # compared with ``text`` (never for Arabic-script keys, scanned as written).
+    checked: bool
+    # Another key with the same ``word_starts`` form ("qa ida" for "qa'ida").
+    alt: Key | None = None
 
 
 def _automaton(payloads: Mapping[str, object]) -> Any:
@@ -246,6 +288,7 @@ def _make_key(key: str, entries: list[Entry]) -> Key:
     )
     return Key(
         length=len(key),
+        text=key,
         names=names,
         surnames=surnames,
         excludes=excludes,
@@ -260,21 +303,23 @@ def _make_key(key: str, entries: list[Entry]) -> Key:
         plain=plain,
         strict_right=not arabic and not glued_ok and not excludes,
         simple=plain and not excludes and not context,
+        checked=not arabic and not key.isalnum(),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """What the matcher needs of a watchlist: the automaton and each person's given names."""
+    """What the matcher needs of a watchlist: the automata and each person's given names."""
 
-    automaton: Any  # None when there is nothing to find
+    automaton: Any  # keys in their word_starts form; None when there are none
+    arabic_automaton: Any  # Arabic-script keys as written; None when there are none
     given_names: Mapping[str, frozenset[str]]
     name_parts: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]]
     key_count: int
 
 
 def build(entities: Iterable[Entity]) -> Compiled:
-    """Compile entities (ids already checked unique) into the automaton and its payloads."""
+    """Compile entities (ids already checked unique) into the automata and their payloads."""
     keys: dict[str, list[Entry]] = {}
     given: dict[str, frozenset[str]] = {}
     parts: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
@@ -283,8 +328,17 @@ def build(entities: Iterable[Entity]) -> Compiled:
         if entity.kind == "official":
             given[entity.id] = given_names(entity)
             parts[entity.id] = name_parts(entity)
-    payloads = {k: _make_key(k, entries) for k, entries in keys.items()}
-    return Compiled(_automaton(payloads), given, parts, len(keys))
+    by_form: dict[str, Key] = {}
+    arabic: dict[str, Key] = {}
+    for text, entries in keys.items():
+        key = _make_key(text, entries)
+        if key.arabic:
+            arabic[text] = key
+        else:
+            form = word_starts(text)
+            other = by_form.get(form)
+            by_form[form] = key if other is None else dataclasses.replace(key, alt=other)
+    return Compiled(_automaton(by_form), _automaton(arabic), given, parts, len(keys))
 
 
 def name_parts(entity: Entity) -> tuple[tuple[tuple[str, ...], str], ...]:

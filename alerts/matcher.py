@@ -1,12 +1,19 @@
 """Find mentions of watchlist entities in news text.
 
-One Aho-Corasick automaton (pyahocorasick, compiled by ``alerts.keys``) holds every
+Two Aho-Corasick automata (pyahocorasick, compiled by ``alerts.keys``) hold every
 normalised alias (in each of its written forms, ``alerts.watchlist.alias_keys``) and
 its transliteration variants (``alerts.variants``), the surnames derived from the
-people's full names, every ``exclude`` phrase and every ``context`` word.
+people's full names, every ``exclude`` phrase and every ``context`` word: the keys
+in the Arabic script in one, every other key in the other, in its word-start form
+(``alerts.keys.word_starts``: a marker character, then the key with each character
+that is not a letter or a digit replaced by the marker).
 ``find_mentions`` normalises the text (``alerts.normalize``: NFKC, casefold,
 diacritics, apostrophes, dashes, whitespace, Arabic letter variants), runs the
-automaton once, keeps the hits whose boundaries and case fit the rules below,
+second automaton once over the text in word-start form, where it can only report
+hits that start a word (a hit on a key holding a separator is compared with the key
+as written), and the Arabic-script one over the normalised text itself when it holds
+an Arabic-script letter (its keys may start inside a word, after a clitic prefix),
+keeps the hits whose boundaries and case fit the rules below,
 resolves overlaps, finds the other forms of people's names (``alerts.names``), keeps
 the surnames an earlier full name licenses, drops the acronyms the article does not
 support (``alerts.acronyms``), and maps offsets back to the original text.
@@ -89,11 +96,11 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any
 
 from alerts.acronyms import supported
-from alerts.keys import SURNAME, TOKEN, Cand, Entry, Key, Rejection
+from alerts.keys import SURNAME, TOKEN, Cand, Entry, Key, Rejection, word_starts
 from alerts.lexicon import (
     ABBREVIATIONS,
     AR_PREFIX,
@@ -234,9 +241,21 @@ def _arabic_prefix_ok(norm: str, start: int) -> bool:
 _Hit = tuple[int, int, Key, str]
 
 
-def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, Entry]], set[str]]:
+def _scan_order(pair: tuple[int, Key]) -> tuple[int, int]:
+    """By end, and longest first at one end: the order one automaton reports hits in."""
+    return pair[0], -pair[1].length
+
+
+def _scan(
+    norm: str, automaton: Any, arabic: Any
+) -> tuple[list[_Hit], list[tuple[int, int, Entry]], set[str]]:
     """Automaton hits that start and end on word boundaries, exclude-phrase hits, and
     the entities one of whose context words the text holds.
+
+    ``automaton`` (keys in their ``word_starts`` form, run over the text in that form)
+    reports only hits that start a word; ``arabic`` (Arabic-script keys) runs over the
+    text as it is, and only when it holds an Arabic-script letter. Hits are taken by
+    end and, at one end, longest first, as one automaton reports them.
 
     The hot loop: everything here runs once per raw hit, so it stays inline.
     """
@@ -245,21 +264,38 @@ def _scan(norm: str, automaton: Any) -> tuple[list[_Hit], list[tuple[int, int, E
     context: set[str] = set()
     n = len(norm)
     isalnum = str.isalnum
+    startswith = norm.startswith
     append = hits.append
     name_end = -1
-    # Most raw hits lie inside a longer word ("ttp" in "attps"): each rejection
-    # below is a handful of operations, with no call and no tuple built.
-    for last, key in automaton.iter(norm):
-        end = last + 1
+    # Offset i + 1 of the word_starts form is offset i of norm: a hit's last offset
+    # there is its end here.
+    pairs: Iterable[tuple[int, Key]] = (
+        automaton.iter(word_starts(norm)) if automaton is not None else ()
+    )
+    if arabic is not None and is_arabic(norm):
+        pairs = sorted(
+            chain(pairs, ((last + 1, key) for last, key in arabic.iter(norm))), key=_scan_order
+        )
+    for end, key in pairs:
         start = end - key.length
         prefixed = False
-        if start and isalnum(norm[start - 1]):
-            if not key.arabic or not _arabic_prefix_ok(norm, start):
+        if key.checked:
+            # Its separators matched any separator: find the key written here, if any.
+            found: Key | None = key
+            while found is not None and not startswith(found.text, start):
+                found = found.alt
+            if found is None:
+                continue
+            key = found
+        elif key.arabic and start and isalnum(norm[start - 1]):
+            if not _arabic_prefix_ok(norm, start):
                 continue
             prefixed = True
         if end < n:
             c = norm[end]
             if isalnum(c):
+                # Many raw hits run on into a longer word ("but" in "button"): turned
+                # down with a handful of operations, no call, no tuple built.
                 if c != "s" and key.strict_right:
                     continue
                 form = _right_form(norm, start, end, key)
@@ -631,11 +667,11 @@ def find_mentions(text: str, watchlist: Watchlist) -> list[Mention]:
 def analyse(text: str, watchlist: Watchlist, rejected: list[Rejection] | None) -> list[Mention]:
     """``find_mentions``, also recording each candidate turned down and why into
     ``rejected`` (normalised offsets) when it is a list: what ``alerts.explain`` shows."""
-    automaton = watchlist._automaton
-    if automaton is None or not text:
+    automaton, arabic = watchlist._automaton, watchlist._arabic_automaton
+    if (automaton is None and arabic is None) or not text:
         return []
     nt = normalize(text)
-    hits, excluded, context = _scan(nt.text, automaton)
+    hits, excluded, context = _scan(nt.text, automaton, arabic)
     if not hits:
         return []
     names, surnames = _candidates(hits, nt, excluded, rejected)

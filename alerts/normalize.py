@@ -1,6 +1,7 @@
 """Text normalisation for the matcher, with a way back to original offsets.
 
-``normalize(text)`` returns the text the Aho-Corasick automaton runs over:
+``normalize(text)`` returns the text the matcher's Aho-Corasick automata run over
+(the Arabic-script keys' one as it is, the other in ``alerts.keys.word_starts`` form):
 
 * every non-ASCII character is folded on its own: NFKC, casefold, diacritics and
   Arabic harakat removed (any nonspacing mark, category Mn), curly and modifier
@@ -97,6 +98,8 @@ _NEWLINE_RUN = re.compile(r"\n[ \n]*")
 # commonest character, the regex engine is several times faster.
 _DOUBLE_SPACE = re.compile("  ")
 _NEWLINE_PAIR = re.compile("\n\n")
+# The Arabic script's letters (Arabic, Persian, Urdu, Pashto), for ``is_arabic``.
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u08ff]")
 
 
 def _fold_one(c: str) -> str:
@@ -362,6 +365,5 @@ def normalize_key(phrase: str) -> str:
 
 def is_arabic(text: str) -> bool:
     """Whether ``text`` holds a letter of the Arabic script (Arabic, Persian, Urdu, Pashto)."""
-    if text.isascii():  # the common case, answered in C
-        return False
-    return any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u08ff" for c in text)
+    # Both answered in C: isascii for the common case, one regex search for the rest.
+    return not text.isascii() and _ARABIC_LETTER.search(text) is not None

@@ -130,14 +130,15 @@ class Watchlist:
     config reload), immutable, safe to share across threads."""
 
     entities: Mapping[str, Entity]
-    _automaton: Any = field(repr=False)
+    _automaton: Any = field(repr=False)  # keys in their alerts.keys.word_starts form
     _given_names: Mapping[str, frozenset[str]] = field(repr=False)
     _name_parts: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = field(repr=False)
     key_count: int = 0  # automaton keys: aliases, their variants, surnames, excludes
+    _arabic_automaton: Any = field(default=None, repr=False)  # Arabic-script keys
 
     @classmethod
     def compile(cls, entities: Iterable[Entity]) -> Watchlist:
-        """Build the automaton for ``entities``; raise DuplicateEntityError when two share an id."""
+        """Build the automata for ``entities``; raise DuplicateEntityError when two share an id."""
         from alerts.keys import build  # keys reads alias_keys from this module
 
         by_id: dict[str, Entity] = {}
@@ -152,6 +153,7 @@ class Watchlist:
             _given_names=MappingProxyType(dict(compiled.given_names)),
             _name_parts=MappingProxyType(dict(compiled.name_parts)),
             key_count=compiled.key_count,
+            _arabic_automaton=compiled.arabic_automaton,
         )
 
 

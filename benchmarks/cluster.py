@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import multiprocessing
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -102,8 +104,8 @@ def measure(workers: int, urls: list[str], seconds: float, tmp: Path) -> dict[st
 
 
 async def _service_side(config: Any, seconds: float) -> dict[str, Any]:
-    from alerts.match import match_pending
-    from alerts.matcher import Watchlist
+    from alerts.pending import match_pending
+    from alerts.watchlist import Watchlist
     from crawler import store
     from scheduler.cluster.remote import RemoteEngine
     from scheduler.config import default_config_text, parse_config
@@ -163,21 +165,32 @@ def writer_ceiling(results: int, per_result: int, tmp: Path) -> dict[str, Any]:
 
 async def _writer(config: Any, per_result: int) -> dict[str, Any]:
     import redis.asyncio as aioredis
-    from ingest import article_page
+    from ingest import article_page, sentence
 
-    from alerts.match import match_pending
-    from alerts.matcher import Watchlist
+    def story_text(rng: random.Random, size: int) -> str:
+        parts: list[str] = []
+        while sum(map(len, parts)) < size:
+            parts.append(sentence(rng))
+        return " ".join(parts)
+
+    from alerts.pending import match_pending
+    from alerts.watchlist import Watchlist
     from crawler import store
     from crawler.items import ArticleItem
     from crawler.parse.extract import extract_page
     from crawler.poll import PollResult
     from scheduler.cluster.queue import JOBS, RESULTS, WORKERS_GROUP, decode_job, encode_result
     from scheduler.cluster.remote import RemoteEngine
+    from scheduler.cluster.replies import read_group
     from scheduler.config import default_config_text, parse_config
     from scheduler.crawl import CrawlRunner
 
+    # One extracted page gives the size of a story's text; each canned article gets a text
+    # of its own of that size, so that none is a copy of another (copies of one story
+    # would make every article a candidate of every later one in the story index).
     sample = extract_page(article_page(1, "http://writer.example"), "http://x/", "text/html", False)
-    text = sample.extracted.text if sample.extracted else "text"
+    size = len(sample.extracted.text) if sample.extracted else 6000
+    texts = (story_text(random.Random(n), size) for n in itertools.count())
     watchlist = Watchlist.compile(parse_config(default_config_text()).entities())
     db = store.open_db(config.database_path)
     engine = RemoteEngine(config.cluster.redis, db, job_timeout=300)
@@ -190,23 +203,22 @@ async def _writer(config: Any, per_result: int) -> dict[str, Any]:
         await ensure_groups(client)
         while True:
             reply = await client.xreadgroup(WORKERS_GROUP, "canned", {JOBS: ">"}, 64, 500)
-            for _, entries in reply or []:
-                for entry_id, fields in entries:
-                    job = decode_job(fields)
-                    host = job.request.source_url.split("/")[2]
-                    result = PollResult(job.request.source_url, answered=True, entries=per_result)
-                    result.articles = [
-                        ArticleItem(
-                            url=f"http://{host}/news/{k}",
-                            source_url=job.request.source_url,
-                            title=f"Story {k} of {host}",
-                            text=f"{host} {k}. {text}",
-                            extracted_from="page",
-                        )
-                        for k in range(per_result)
-                    ]
-                    await client.xadd(RESULTS, encode_result(job.id, "canned", result))
-                    await client.xack(JOBS, WORKERS_GROUP, entry_id)
+            for entry in read_group(reply):
+                job = decode_job(entry.fields)
+                host = job.request.source_url.split("/")[2]
+                result = PollResult(job.request.source_url, answered=True, entries=per_result)
+                result.articles = [
+                    ArticleItem(
+                        url=f"http://{host}/news/{k}",
+                        source_url=job.request.source_url,
+                        title=f"Story {k} of {host}",
+                        text=next(texts),
+                        extracted_from="page",
+                    )
+                    for k in range(per_result)
+                ]
+                await client.xadd(RESULTS, encode_result(job.id, "canned", result))
+                await client.xack(JOBS, WORKERS_GROUP, entry.id)
 
     answering = asyncio.create_task(answer_every_job())
     started = time.perf_counter()
@@ -214,6 +226,8 @@ async def _writer(config: Any, per_result: int) -> dict[str, Any]:
     recorded = time.perf_counter()
     report = match_pending(db, watchlist, [])
     finished = time.perf_counter()
+    if answering.done() and answering.exception() is not None:
+        raise RuntimeError("the canned worker failed") from answering.exception()
     answering.cancel()
     await asyncio.gather(answering, return_exceptions=True)
     await engine.stop()
@@ -226,7 +240,7 @@ async def _writer(config: Any, per_result: int) -> dict[str, Any]:
         "record_seconds": recorded - started,
         "match_seconds": finished - recorded,
         "articles_per_s": articles / (finished - started),
-        "text_chars": len(text),
+        "text_chars": size,
     }
 
 
@@ -255,7 +269,8 @@ def render(results: dict[str, Any], args: argparse.Namespace, command: str) -> s
     lines += [
         "",
         f"Single writer's ingest ceiling (canned results of {args.writer_per_result} articles "
-        f"of {writer['text_chars']} characters, no fetching): {writer['articles_per_s']:.0f} "
+        f"of {writer['text_chars']} characters each, every text its own story, no fetching): "
+        f"{writer['articles_per_s']:.0f} "
         f"articles/s stored and matched ({writer['articles']} articles: recording "
         f"{writer['record_seconds']:.1f} s, matching {writer['match_seconds']:.1f} s).",
     ]
@@ -264,7 +279,9 @@ def render(results: dict[str, Any], args: argparse.Namespace, command: str) -> s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument(
+        "--workers", type=int, nargs="*", default=[1, 2, 4], help="none: the writer alone"
+    )
     parser.add_argument("--sites", type=int, default=4)
     parser.add_argument("--feeds", type=int, default=10, help="feeds per site")
     parser.add_argument("--per-feed", type=int, default=10, help="articles per feed")

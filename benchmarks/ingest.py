@@ -66,7 +66,8 @@ NAMES = ("Taliban", "Haqqani network", "al-Qaida", "Islamic State Khorasan", "Si
 # --- the site ----------------------------------------------------------------------
 
 
-def _sentence(rng: random.Random) -> str:
+def sentence(rng: random.Random) -> str:
+    """A news-like sentence of 12-24 words, naming a watchlist entity one time in 12."""
     words = [rng.choice(WORDS) for _ in range(rng.randint(12, 24))]
     if rng.random() < 0.08:
         words.insert(rng.randint(0, len(words)), rng.choice(NAMES))
@@ -81,7 +82,7 @@ def article_page(n: int, base: str) -> bytes:
     # figures between paragraphs, a mega-menu, "most read" teasers with images.
     blocks = []
     for k in range(rng.randint(10, 14)):
-        text = " ".join(_sentence(rng) for _ in range(rng.randint(3, 5)))
+        text = " ".join(sentence(rng) for _ in range(rng.randint(3, 5)))
         cut = text.find(" ", len(text) // 2)
         text = f'{text[:cut]} <a href="/topic/{WORDS[k]}" class="inline">{WORDS[k]}</a>{text[cut:]}'
         blocks.append(
@@ -94,7 +95,7 @@ def article_page(n: int, base: str) -> bytes:
                 f'<div class="ad-inner"></div></div><figure class="inline-figure"><picture>'
                 f'<source srcset="/img/{n}-{k}.webp 1x, /img/{n}-{k}@2x.webp 2x">'
                 f'<img src="/img/{n}-{k}.jpg" alt="{WORDS[k]}" loading="lazy"></picture>'
-                f"<figcaption>{_sentence(rng)}</figcaption></figure>"
+                f"<figcaption>{sentence(rng)}</figcaption></figure>"
             )
     paragraphs = "\n".join(blocks)
     nav = "".join(
@@ -107,11 +108,11 @@ def article_page(n: int, base: str) -> bytes:
     related = "".join(
         f'<li class="teaser"><div class="teaser-media"><img src="/img/t{k}.jpg" alt=""></div>'
         f'<div class="teaser-body"><a href="/news/story-{(n + k) % 9973}-{WORDS[k]}-update">'
-        f'{_sentence(rng)[:70]}</a><span class="teaser-time">{k} hours ago</span></div></li>'
+        f'{sentence(rng)[:70]}</a><span class="teaser-time">{k} hours ago</span></div></li>'
         for k in range(1, 31)
     )
     comments = "".join(
-        f'<li class="comment"><p class="who">reader{k}</p><p>{_sentence(rng)}</p></li>'
+        f'<li class="comment"><p class="who">reader{k}</p><p>{sentence(rng)}</p></li>'
         for k in range(5)
     )
     footer = "".join(f'<li><a href="/page/{w}">{w}</a></li>' for w in WORDS[40:70])

@@ -3,9 +3,10 @@
 Building a Scrapy crawler per poll costs more CPU than an unchanged feed's 304,
 and gives each poll a downloader of its own, so per-site politeness held within
 one poll only. Here one crawler lives as long as its owner (the service): one
-engine, one downloader (one slot per site, so ``CONCURRENT_REQUESTS_PER_DOMAIN``
-and AutoThrottle hold across every source of a site), one robots.txt cache, one
-DNS cache, kept-alive connections.
+engine, one downloader (crawler.throttle: one slot per site for every request,
+whatever made it, so ``CONCURRENT_REQUESTS_PER_DOMAIN`` and AutoThrottle hold
+across every source of a site), one robots.txt cache, one DNS cache, kept-alive
+connections.
 
 Its spider's ``start()`` never ends: it awaits the next poll on a queue (Scrapy
 ≥ 2.13 reads ``start()`` as the crawl goes, so a poll handed over starts at once).
@@ -19,7 +20,6 @@ costs nothing else.
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -34,7 +34,6 @@ from scrapy.settings import Settings
 from twisted.python.failure import Failure
 from w3lib.http import basic_auth_header
 
-from crawler.parse.urls import host_of, is_ip, site_of
 from crawler.poll import PollRequest, PollResult, PollStats
 from crawler.pool import ExtractionPool, worker_count
 from crawler.robots import RobotsCache
@@ -50,20 +49,6 @@ CONCURRENT_REQUESTS = 256
 # (a request dropped without callback); it is ended rather than held forever.
 STALL_TIMEOUT = 600.0
 META_POLL = "newsradar_poll"
-
-
-@functools.lru_cache(maxsize=4096)
-def _site_slot(netloc: str) -> str:
-    host = host_of(f"//{netloc}/")
-    if not host or is_ip(host) or "." not in host:
-        return netloc  # an address is no registered domain: its port tells sites apart
-    return site_of(host)
-
-
-def download_slot(url: str) -> str:
-    """The downloader slot (politeness limits) of ``url``: its site, so www. and
-    feeds. of one domain share a limit."""
-    return _site_slot(urlsplit(url).netloc.lower())
 
 
 class Poll:
@@ -151,8 +136,6 @@ class EngineSpider(scrapy.Spider):
         request.meta["newsradar_errback"] = request.errback
         # The fetch guard's rules are the poll's own (crawler.middlewares.FetchGuard).
         request.meta["newsradar_policy"] = poll.spider.link_policy
-        # One download slot per site, not per host: www. and feeds. share a limit.
-        request.meta.setdefault("download_slot", download_slot(request.url))
         credentials = poll.request.credentials
         if credentials is not None and _same_origin(request.url, poll.request.source_url):
             # Basic auth for the source's own host and port only, never another site

@@ -3,7 +3,6 @@ cache shared by the crawls it is handed to."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
@@ -104,5 +103,13 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.cache = shared if isinstance(shared, RobotsCache) else RobotsCache()
 
     async def robot_parser(self, request: Request) -> Any:
-        fetch = functools.partial(RobotsTxtMiddleware.robot_parser, self, request)
-        return await self.cache.parser(urlparse_cached(request).netloc, fetch, self.ttl)
+        netloc = urlparse_cached(request).netloc
+
+        async def fetch() -> Any:
+            # Scrapy keeps every host's parser for the crawler's whole life, and the
+            # crawl engine lives as long as the service: forget it, so that an expired
+            # entry of the cache is fetched again rather than handed back unchanged.
+            self._parsers.pop(netloc, None)
+            return await RobotsTxtMiddleware.robot_parser(self, request)
+
+        return await self.cache.parser(netloc, fetch, self.ttl)

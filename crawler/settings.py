@@ -1,8 +1,8 @@
 """Scrapy settings for newsradar's crawler: polite, bounded, asyncio-based.
 
 The service overrides the NEWSRADAR_* settings and USER_AGENT, DOWNLOAD_TIMEOUT,
-DOWNLOAD_MAXSIZE, CONCURRENT_REQUESTS_PER_DOMAIN, AUTOTHROTTLE_ENABLED and
-RETRY_TIMES from the user's config; `scrapy crawl feed -a url=...` works with
+DOWNLOAD_MAXSIZE, CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY, AUTOTHROTTLE_ENABLED
+and RETRY_TIMES from the user's config; `scrapy crawl feed -a url=...` works with
 these alone.
 """
 
@@ -24,9 +24,15 @@ TWISTED_DNS_RESOLVER = "crawler.resolver.VettedResolver"
 # (robots.txt Sitemap: lines, redirects, feed links) has no handler to reach.
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 
-# Many sources on many sites are crawled at once; each site is treated gently.
+# Many sources on many sites are crawled at once; each site is treated gently: every
+# request to a site, whatever made it (robots.txt, discovery, redirects, retries),
+# takes its place in that site's one download slot (crawler.throttle).
+DOWNLOADER = "crawler.throttle.SiteDownloader"
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Seconds between two requests to one site, at least ([crawl] min_delay); AutoThrottle
+# never goes below it.
+DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30

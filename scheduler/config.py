@@ -89,6 +89,25 @@ def parse_duration(value: Any) -> timedelta:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
+_ZERO = re.compile(r"0+(?:\.0+)?\s*[smhdw]?")
+#: The longest [crawl] min_delay: longer, a site's 500 new articles would take days.
+MAX_MIN_DELAY = timedelta(minutes=10)
+
+
+def parse_delay(value: Any) -> timedelta:
+    """A delay: "0s" (none), or a duration as `parse_duration` reads it, at most
+    MAX_MIN_DELAY. Raises DurationError with a readable reason."""
+    if isinstance(value, str) and _ZERO.fullmatch(value.strip().lower()):
+        return timedelta(0)
+    delay = parse_duration(value)
+    if delay > MAX_MIN_DELAY:
+        longest = int(MAX_MIN_DELAY.total_seconds() // 60)
+        raise DurationError(f"delay {value!r} is too long (at most {longest}m)")
+    return delay
+
+
+Delay = Annotated[timedelta, BeforeValidator(parse_delay)]
+
 
 # --- the schema ----------------------------------------------------------------
 
@@ -112,6 +131,8 @@ class CrawlConfig(_Strict):
     max_articles: int = Field(default=500, ge=1, le=50_000)
     # Requests at once to one site; AutoThrottle adapts to how fast it answers.
     per_domain: int = Field(default=4, ge=1, le=64)
+    # The shortest time between two requests to one site, AutoThrottle on or off.
+    min_delay: Delay = timedelta(0)
     autothrottle: bool = True
     # Retries of a request that failed on the network or with a 5xx.
     retries: int = Field(default=2, ge=0, le=10)
@@ -416,6 +437,13 @@ class ClusterConfig(_Strict):
     lease: Duration = timedelta(seconds=60)
     # The service waits this long for a poll's result before counting it failed.
     job_timeout: Duration = timedelta(minutes=10)
+    # A job Redis has handed to workers this many times without a result (each worker
+    # died or hung holding it) is answered as a failed poll instead of being run again.
+    max_deliveries: int = Field(default=3, ge=1, le=100)
+    # A Fernet key both ends share: sources' users and passwords travel to the workers
+    # sealed with it. Needed when a source URL has them; from the environment
+    # (secret = "${NEWSRADAR_CLUSTER_SECRET}"), never in the file.
+    secret: str | None = Field(default=None, repr=False)
 
     @field_validator("redis")
     @classmethod
@@ -423,6 +451,24 @@ class ClusterConfig(_Strict):
         # The message never repeats the value: it may hold a password.
         if not re.match(r"(?i)^(redis|rediss|unix)://", value):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _fernet_key(cls, value: str | None) -> str | None:
+        # The message never repeats the value: it is the secret.
+        if value is None:
+            return None
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(value.encode())
+        except ValueError:
+            raise ValueError(
+                "must be a Fernet key (32 random bytes in URL-safe base64): make one with "
+                "python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from None
         return value
 
 
@@ -614,6 +660,20 @@ def _check_apprise_files(config: Config) -> None:
                 raise ConfigError(f"alert #{number}, key 'apprise_config': {err}") from err
 
 
+def _check_cluster_secret(config: Config) -> None:
+    """A source's user and password go to fetch workers only sealed: with a [cluster]
+    section and such a source, [cluster] secret is required."""
+    if config.cluster is None or config.cluster.secret is not None:
+        return
+    for number, source in enumerate(config.source, 1):
+        if source.credentials is not None:
+            raise ConfigError(
+                f"[cluster], key 'secret': is required, since source #{number} ({source.name}) "
+                "has a user and password in its URL, which go to the fetch workers only "
+                'encrypted with it (secret = "${NEWSRADAR_CLUSTER_SECRET}")'
+            )
+
+
 def parse_config(
     text: str, path: Path | None = None, environ: dict[str, str] | None = None
 ) -> Config:
@@ -628,6 +688,7 @@ def parse_config(
         config = Config.model_validate({**data, "path": path} if path else data)
         _load_watchlist_file(config)
         _check_unique(config)
+        _check_cluster_secret(config)
         _check_apprise_files(config)
         return config
     except ConfigError as err:

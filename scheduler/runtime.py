@@ -100,7 +100,7 @@ def delivery_policy(config: Config) -> DeliveryPolicy:
 
 
 def compile_watchlist(config: Config) -> Watchlist:
-    """The matcher's automaton for every entity of the config (tables and watchlist file)."""
+    """The matcher's automata for every entity of the config (tables and watchlist file)."""
     from alerts.watchlist import Watchlist
 
     return Watchlist.compile(config.entities())
@@ -151,6 +151,12 @@ def scrapy_settings(config: Config, *, verbose: bool = False) -> Settings:
             crawl.max_size, settings.getint("CONCURRENT_REQUESTS")
         ),
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_domain,
+        "DOWNLOAD_DELAY": crawl.min_delay.total_seconds(),
+        # AutoThrottle keeps a delay between DOWNLOAD_DELAY and its maximum, the
+        # maximum winning: it must not be below the floor.
+        "AUTOTHROTTLE_MAX_DELAY": max(
+            settings.getfloat("AUTOTHROTTLE_MAX_DELAY"), crawl.min_delay.total_seconds()
+        ),
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "RETRY_TIMES": crawl.retries,
         "NEWSRADAR_EXTRACT_WORKERS": crawl.extract_workers,

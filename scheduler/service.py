@@ -150,6 +150,7 @@ class Service:
                 config.cluster.redis,
                 self.db,
                 job_timeout=config.cluster.job_timeout.total_seconds(),
+                secret=config.cluster.secret,
             )
         else:
             engine = Engine(

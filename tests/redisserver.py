@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -25,13 +26,17 @@ def free_port() -> int:
 class RedisServer:
     """redis-server on 127.0.0.1:``port`` requiring ``PASSWORD``."""
 
-    def __init__(self, workdir: Path, password: str = PASSWORD) -> None:
+    def __init__(
+        self, workdir: Path, password: str = PASSWORD, options: Sequence[str] = ()
+    ) -> None:
+        """``options``: more redis-server arguments, after (so over) the defaults."""
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server is not installed (apt-get install redis-server)")
         self.binary = binary
         self.workdir = workdir
         self.password = password
+        self.options = list(options)
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -51,6 +56,7 @@ class RedisServer:
                 "--appendonly", "no",
                 "--requirepass", self.password,
                 "--dir", str(self.workdir),
+                *self.options,
             ],
             stdout=(self.workdir / "redis.log").open("ab"),
             stderr=subprocess.STDOUT,

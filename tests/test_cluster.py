@@ -6,6 +6,7 @@ of logs, status and the database."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import signal
 import subprocess
@@ -13,25 +14,39 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import redis
+from cryptography.fernet import Fernet
 
 from conftest import newsradar
 from crawler import store
-from crawler.poll import PollRequest
+from crawler.poll import PollRequest, PollResult
 from newssite import NewsSite
 from redisserver import RedisServer
+from scheduler.cluster import replies
 from scheduler.cluster.queue import (
+    EARLIER_RUNS,
     JOBS,
     RESULTS,
+    SITE_LOCK,
     WORKERS_GROUP,
+    Job,
+    Sealer,
     decode_job,
+    decode_result,
+    encode_job,
     encode_result,
+    new_job_id,
 )
 from scheduler.cluster.remote import RemoteEngine
+from scheduler.cluster.replies import read_group
+from scheduler.cluster.status import cluster_status
+from scheduler.cluster.worker import Worker
+from scheduler.config import Config
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +81,13 @@ class SlowSite(NewsSite):
 
 
 def cluster_config(
-    path: Path, sources: list[str], *, lease: str = "2s", agent: str | None = None
+    path: Path,
+    sources: list[str],
+    *,
+    lease: str = "2s",
+    agent: str | None = None,
+    max_deliveries: int = 3,
+    secret: bool = False,
 ) -> Path:
     lines = [
         'database = "newsradar.db"',
@@ -74,6 +95,8 @@ def cluster_config(
         'redis = "${REDIS_URL}"',
         f'lease = "{lease}"',
         'job_timeout = "90s"',
+        f"max_deliveries = {max_deliveries}",
+        *(['secret = "${NEWSRADAR_CLUSTER_SECRET}"'] if secret else []),
         "[crawl]",
         "extract_workers = 0",
         "per_domain = 2",
@@ -224,10 +247,8 @@ def test_a_result_delivered_twice_is_taken_once_and_a_hostile_one_is_refused(
         while not client.exists(JOBS) or not client.xlen(JOBS):
             await asyncio.sleep(0.05)
         # Act as a worker by hand: read the job, answer it badly, then twice.
-        [(_, [(_, fields)])] = client.xreadgroup(WORKERS_GROUP, "by-hand", {JOBS: ">"}, count=1)
-        job = decode_job(fields)
-        from crawler.poll import PollResult
-
+        [entry] = read_group(client.xreadgroup(WORKERS_GROUP, "by-hand", {JOBS: ">"}, count=1))
+        job = decode_job(entry.fields)
         other = PollResult("http://127.0.0.1:9/another-source.xml", answered=True)
         client.xadd(RESULTS, encode_result(job.id, "by-hand", other))
         client.xadd(RESULTS, {"result": '{"job": "' + job.id + '", "sql": "DROP TABLE"}'})
@@ -281,6 +302,304 @@ def test_a_worker_killed_mid_job_has_its_job_taken_over_after_the_lease(
         assert "took over 1 jobs" in workers.logs()
     finally:
         site.stop()
+
+
+def _holder(client: redis.Redis) -> str | None:
+    """The consumer (worker name: host:pid:tail) holding the one pending job, if any."""
+    try:
+        held = replies.pending(client.xpending_range(JOBS, WORKERS_GROUP, "-", "+", 10))
+    except redis.ResponseError:  # no stream or group yet
+        return None
+    return held[0].consumer if held else None
+
+
+def test_a_job_that_kills_every_worker_is_given_up_after_max_deliveries(
+    tmp_path: Path, redis_server: RedisServer, workers: Workers
+) -> None:
+    # Each worker that takes the poll dies holding it (SIGKILL, as a crash in the parser
+    # or the kernel's OOM killer would): Redis counts the deliveries, and once a job has
+    # been handed out max_deliveries times it is answered as failed, not run again.
+    site = SlowSite(delay=10.0).start()
+    try:
+        site.publish_sample(1)
+        config = cluster_config(
+            tmp_path / "newsradar.toml", [site.rss_url], lease="1s", max_deliveries=2
+        )
+        service = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "run", "--once", "-c", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=workers.env,
+        )
+        client = redis.Redis.from_url(redis_server.url)
+        killed = []
+        for _ in range(2):
+            worker = workers.start()
+            deadline = time.monotonic() + 60
+            while (holder := _holder(client)) is None or f":{worker.pid}:" not in holder:
+                assert time.monotonic() < deadline, workers.logs()
+                time.sleep(0.02)
+            worker.kill()
+            worker.wait()
+            killed.append(holder)
+        last = workers.start()  # it claims the job a third time: past the cap
+        output, _ = service.communicate(timeout=90)
+        assert "job delivered 2 times without a result" in output, output
+        assert "job delivered 2 times without a result" in workers.logs()
+        assert len(set(killed)) == 2
+        assert client.xlen(JOBS) == 0 and _holder(client) is None  # acknowledged, and gone
+        db = store.open_db(tmp_path / "newsradar.db")
+        (source,) = db.execute(
+            "SELECT consecutive_failures, last_error FROM sources WHERE url = ?", [site.rss_url]
+        ).fetchall()
+        assert source[0] == 1 and "delivered 2 times" in source[1]
+        (run,) = db.execute("SELECT error FROM runs").fetchall()
+        assert "delivered 2 times without a result" in run[0]
+        db.close()
+        # status names the worker that gave the job up (from its next heartbeat).
+        deadline = time.monotonic() + 10
+        while "1 jobs given up" not in "\n".join(cluster_status(redis_server.url)[0]):
+            assert time.monotonic() < deadline, cluster_status(redis_server.url)
+            time.sleep(0.1)
+        # The source is not poisoned for good: its next poll runs, on the live worker.
+        site.delay = 0.0
+        again = newsradar("run", "--once", "-c", str(config), env=workers.env)
+        assert "1 new articles" in again.stderr, again.stderr
+        assert last.poll() is None
+    finally:
+        site.stop()
+
+
+class _RecordingEngine:
+    """Stands for the crawl engine in an in-process Worker: records what it is asked to poll."""
+
+    def __init__(self) -> None:
+        self.polled: list[str] = []
+        self.credentials: list[tuple[str, str] | None] = []
+
+    async def poll(self, request: PollRequest) -> PollResult:
+        self.polled.append(request.source_url)
+        self.credentials.append(request.credentials)
+        return PollResult(request.source_url, answered=True)
+
+    async def stop(self) -> None:
+        pass
+
+
+def test_a_job_put_back_for_a_busy_site_keeps_its_count_of_runs(
+    redis_server: RedisServer,
+) -> None:
+    # A requeued job is a new entry, with a new delivery count in Redis: the runs the old
+    # entry saw travel with it, so a poison job on a busy site still reaches the cap.
+    client = redis.Redis.from_url(redis_server.url)
+    client.xgroup_create(JOBS, WORKERS_GROUP, id="0", mkstream=True)
+    feed = "http://127.0.0.1:9/feed.xml"
+    job = Job(new_job_id(), PollRequest(feed, "feed"), time.time() + 600, "127.0.0.1:9")
+    client.xadd(JOBS, encode_job(job))
+    engine = _RecordingEngine()
+
+    def entries() -> list[replies.Entry]:
+        return replies.entries(client.xrange(JOBS), "XRANGE")
+
+    async def run_worker_until(done: Any) -> None:
+        worker = Worker(redis_server.url, Config(), lease=0.5, max_deliveries=2, engine=engine)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        deadline = time.monotonic() + 30
+        while not done():
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+
+    async def main() -> None:
+        client.xreadgroup(WORKERS_GROUP, "died-1", {JOBS: ">"}, count=1)  # run 1: no result
+        client.set(SITE_LOCK + job.slot, "another-worker", px=60_000)
+        # Claimed after the lease, but the site is busy: back in the queue, with one run.
+        await run_worker_until(lambda: [e.fields.get(EARLIER_RUNS) for e in entries()] == [b"1"])
+        client.xreadgroup(WORKERS_GROUP, "died-2", {JOBS: ">"}, count=1)  # run 2: no result
+        client.delete(SITE_LOCK + job.slot)
+        await run_worker_until(lambda: client.xlen(RESULTS) > 0)
+
+    asyncio.run(main())
+    (entry,) = replies.entries(client.xrange(RESULTS), "XRANGE")
+    delivery = decode_result(entry.fields)
+    assert delivery.job_id == job.id
+    assert delivery.result.error == "job delivered 2 times without a result"
+    assert engine.polled == []  # never run a third time
+    assert entries() == []
+
+
+def test_a_worker_opens_sealed_credentials_only_with_the_services_secret(
+    redis_server: RedisServer,
+) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    secret = Fernet.generate_key().decode()
+    feed = "http://127.0.0.1:9/feed.xml"
+    request = PollRequest(feed, "feed", credentials=("reader", "pa55"))
+    outcomes = {}
+    for label, worker_secret in (
+        ("none", None),
+        ("another", Fernet.generate_key().decode()),
+        ("same", secret),
+    ):
+        job = Job(new_job_id(), request, time.time() + 600, f"site-{label}")
+        client.xadd(JOBS, encode_job(job, Sealer(secret)))
+        engine = _RecordingEngine()
+
+        async def main(worker_secret: str | None = worker_secret, engine: Any = engine) -> None:
+            worker = Worker(redis_server.url, Config(), secret=worker_secret, engine=engine)
+            stop = asyncio.Event()
+            task = asyncio.create_task(worker.run(stop))
+            deadline = time.monotonic() + 30
+            while not client.xlen(RESULTS):
+                assert time.monotonic() < deadline and not task.done()
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+
+        asyncio.run(main())
+        (entry,) = replies.entries(client.xrange(RESULTS), "XRANGE")
+        client.delete(RESULTS)
+        outcomes[label] = (decode_result(entry.fields).result.error, engine.credentials)
+    assert outcomes["none"] == (
+        "the job's credentials are sealed and this worker has no [cluster] secret",
+        [],
+    )
+    assert "do not open with this worker's [cluster] secret" in outcomes["another"][0]
+    assert outcomes["another"][1] == []  # not polled without them
+    assert outcomes["same"] == (None, [("reader", "pa55")])
+
+
+READER, PASSWORD = "reader", "feed-pa55:word"
+STORY = (
+    "Taliban envoys arrived in Doha on Tuesday for a new round of talks, officials said. "
+    "The delegation met mediators for three hours and agreed to meet again next week."
+)
+
+
+class _GatedAuthFeed(BaseHTTPRequestHandler):
+    """A feed and its article behind HTTP basic auth; the feed is answered only once
+    ``gate`` is set, so the poll's job stays in Redis while the test looks."""
+
+    gate = threading.Event()
+    seen: ClassVar[list[tuple[str, str | None]]] = []  # (path, Authorization)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        auth = self.headers.get("Authorization")
+        type(self).seen.append((self.path, auth))
+        expected = "Basic " + base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode()
+        if self.path == "/robots.txt" or auth != expected:
+            self.send_response(404 if self.path == "/robots.txt" else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        host = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if self.path == "/feed.xml":
+            type(self).gate.wait(60)
+            body = (
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>Private</title>'
+                f"<link>{host}/</link><description>d</description><item>"
+                f"<title>Taliban envoys return to Doha</title><link>{host}/news/doha</link>"
+                f"<guid>{host}/news/doha</guid><description>{STORY}</description>"
+                "</item></channel></rss>"
+            )
+            kind = "application/rss+xml"
+        else:
+            body = "<html><head><title>Doha</title></head><body><article>"
+            body += f"<h1>Taliban envoys return to Doha</h1><p>{STORY}</p><p>{STORY}</p>"
+            body += "</article></body></html>"
+            kind = "text/html"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def auth_feed() -> Iterator[str]:
+    """host:port of a _GatedAuthFeed on 127.0.0.1."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GatedAuthFeed)
+    _GatedAuthFeed.seen = []
+    _GatedAuthFeed.gate = threading.Event()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    _GatedAuthFeed.gate.set()
+    server.shutdown()
+    server.server_close()
+
+
+def redis_dump(server: RedisServer) -> str:
+    """Every key in Redis and all it holds, as redis-cli shows it (--scan, then XRANGE,
+    HGETALL or GET by type)."""
+    env = {**os.environ, "REDISCLI_AUTH": server.password}
+
+    def cli(*args: str) -> str:
+        command = ["redis-cli", "-p", str(server.port), "--no-auth-warning", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+    dump = []
+    for key in cli("--scan").split():
+        kind = cli("TYPE", key).strip()
+        read = {"stream": ("XRANGE", key, "-", "+"), "hash": ("HGETALL", key)}.get(
+            kind, ("GET", key)
+        )
+        dump.append(f"{key} ({kind}):\n{cli(*read)}")
+    return "\n".join(dump)
+
+
+def test_credentials_cross_redis_sealed_and_the_worker_still_sends_basic_auth(
+    tmp_path: Path, redis_server: RedisServer, workers: Workers, auth_feed: str
+) -> None:
+    source = f"http://{READER}:{PASSWORD.replace(':', '%3A')}@{auth_feed}/feed.xml"
+    secret = Fernet.generate_key().decode()
+    # Without a secret, check refuses the config in one line naming the key.
+    config = cluster_config(tmp_path / "newsradar.toml", [source])
+    refused = newsradar("check", "-c", str(config), env={"REDIS_URL": redis_server.url})
+    assert refused.returncode == 1
+    assert "[cluster], key 'secret': is required" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    config = cluster_config(tmp_path / "newsradar.toml", [source], secret=True)
+    workers.env["NEWSRADAR_CLUSTER_SECRET"] = secret
+    checked = newsradar("check", "-c", str(config), env=workers.env)
+    assert checked.returncode == 0, checked.stderr
+    workers.start()
+    service = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "run", "--once", "-c", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=workers.env,
+    )
+    deadline = time.monotonic() + 60
+    while not any(path == "/feed.xml" and auth for path, auth in _GatedAuthFeed.seen):
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.05)
+    # The worker is fetching with the credentials; the job is still in Redis: dump it all.
+    dump = redis_dump(redis_server)
+    _GatedAuthFeed.gate.set()
+    output, _ = service.communicate(timeout=90)
+    assert "1 new articles" in output, output
+    assert "newsradar:jobs (stream)" in dump and '"sealed":"' in dump, dump
+    basic = base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode()
+    for secret_text in (PASSWORD, PASSWORD.replace(":", "%3A"), basic):
+        assert secret_text not in dump
+    assert f"{READER}:" not in dump
+    # Basic auth reached the feed's own host, from the worker.
+    assert {path for path, auth in _GatedAuthFeed.seen if auth} >= {"/feed.xml", "/news/doha"}
+    # Neither the secret nor the password is in logs, status, check's output or the database.
+    status = "\n".join(cluster_status(redis_server.url)[0])
+    database = b"".join(path.read_bytes() for path in tmp_path.glob("newsradar.db*"))
+    for text in (output, workers.logs(), status, checked.stdout + checked.stderr):
+        assert secret not in text and PASSWORD not in text
+    assert secret.encode() not in database and PASSWORD.encode() not in database
 
 
 def test_redis_restarting_loses_no_job_and_status_says_what_happens(

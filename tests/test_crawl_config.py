@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from scheduler.config import ConfigError, parse_config
-from scheduler.runtime import spider_arguments, spider_for
+from scheduler.runtime import scrapy_settings, spider_arguments, spider_for
 
 SOURCE = '[[source]]\nname = "Ledger"\nurl = "https://news.example.org/"\n'
 
@@ -21,6 +21,7 @@ def test_defaults() -> None:
     assert (crawl.max_articles, crawl.per_domain, crawl.retries) == (500, 4, 2)
     assert crawl.autothrottle is True and crawl.store_html is False
     assert crawl.extract_workers is None
+    assert crawl.min_delay == timedelta(0)
     assert source.allow_domains == [] and source.window is None
     assert spider_arguments(config, source) == {
         "url": "https://news.example.org/",
@@ -52,6 +53,19 @@ def test_source_keys_override_crawl_defaults() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("value", "delay", "autothrottle_max"),
+    [("0s", 0.0, 30.0), ("1.5s", 1.5, 30.0), ("1m", 60.0, 60.0)],
+)
+def test_min_delay_is_scrapys_download_delay_and_autothrottle_can_reach_it(
+    value: str, delay: float, autothrottle_max: float
+) -> None:
+    settings = scrapy_settings(parse_config(f'[crawl]\nmin_delay = "{value}"\n'))
+    assert settings.getfloat("DOWNLOAD_DELAY") == delay  # AutoThrottle's floor too
+    assert settings.getfloat("AUTOTHROTTLE_MAX_DELAY") == autothrottle_max
+    assert settings["DOWNLOADER"] == "crawler.throttle.SiteDownloader"  # floors jitter
+
+
 @pytest.mark.parametrize("kind", ["auto", "feed", "sitemap", "page"])
 def test_every_kind_has_a_spider(kind: str) -> None:
     assert spider_for(kind).name == kind
@@ -78,6 +92,10 @@ def test_every_kind_has_a_spider(kind: str) -> None:
         ('[crawl]\nautothrottle = "on"', "[crawl], key 'autothrottle': wrong type"),
         ('[crawl]\nwindow = "0s"', "[crawl], key 'window': duration '0s' must be longer"),
         ('[crawl]\nuser_agent = ""', "[crawl], key 'user_agent'"),
+        ('[crawl]\nmin_delay = "soon"', "[crawl], key 'min_delay': bad duration 'soon'"),
+        ('[crawl]\nmin_delay = "-1s"', "[crawl], key 'min_delay': bad duration '-1s'"),
+        ('[crawl]\nmin_delay = "11m"', "[crawl], key 'min_delay': delay '11m' is too long"),
+        ("[crawl]\nmin_delay = 2", "[crawl], key 'min_delay': wrong type"),
         ("[crawl]\nmax_artcles = 5", "unknown key 'max_artcles' (did you mean 'max_articles'?)"),
     ],
 )

@@ -82,3 +82,68 @@ def test_a_poll_that_raises_costs_itself_only_and_the_engine_carries_on(
     assert outcome["atom"] == [0, "RuntimeError: a bug in a spider"]
     assert outcome["again"] == [2, None]  # nothing stored here: the same two, fetched again
     assert outcome["same_engine"] is True
+
+
+ROBOTS_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from crawler.engine import Engine
+    from crawler.poll import PollRequest
+    from scheduler.crawl import run_in_reactor
+    from scrapy.settings import Settings
+    import crawler.settings
+
+    rss = sys.argv[1]
+
+    async def main():
+        settings = Settings()
+        settings.setmodule(crawler.settings)
+        settings.set("NEWSRADAR_EXTRACT_WORKERS", 0)
+        settings.set("NEWSRADAR_ROBOTSTXT_TTL", 0.5)
+        settings.set("LOG_LEVEL", "CRITICAL")
+        engine = Engine(settings)
+        first = await engine.poll(PollRequest(rss, "feed"))
+        print("polled", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        await asyncio.sleep(1)  # past the robots.txt cache's expiry
+        second = await engine.poll(PollRequest(rss, "feed"))
+        await engine.stop()
+        return {
+            "first": [len(first.articles), first.final_error()],
+            "second": [len(second.articles), second.final_error()],
+        }
+
+    print(json.dumps(run_in_reactor(main)))
+    """
+)
+
+
+def test_the_long_lived_engine_reads_robots_txt_again_when_it_expires(
+    news_site: NewsSite,
+) -> None:
+    news_site.publish_sample(2)
+    process = subprocess.Popen(
+        [sys.executable, "-c", ROBOTS_SCRIPT, news_site.rss_url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert process.stdout is not None and process.stdin is not None
+        assert process.stdout.readline().strip() == "polled"
+        # The site now forbids everything: the same engine must learn it.
+        news_site.set_body("/robots.txt", "User-agent: *\nDisallow: /\n", "text/plain")
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    outcome = json.loads(out.strip().splitlines()[-1])
+    assert outcome["first"] == [2, None]
+    assert outcome["second"][0] == 0 and "robots.txt" in (outcome["second"][1] or ""), outcome
+    # Fetched again once expired (the first poll's pages may outlast 0.5 s too).
+    assert len([r for r in news_site.request_log if r.path == "/robots.txt"]) >= 2

@@ -230,6 +230,37 @@ def test_boundary_non_matches(text: str, entity: str, which: str) -> None:
     assert entity not in entity_ids(text, watchlist)
 
 
+SEPARATORS = Watchlist.compile(
+    [
+        Entity("qa-space", "Qa ida", "group"),
+        Entity("qa-apostrophe", "Qa'ida", "group"),
+        Entity("metoo", "#MeToo", "group"),
+        Entity("omar", "ملا Omar", "official"),
+    ]
+)
+
+
+def test_aliases_differing_only_in_separators_match_as_written() -> None:
+    assert found("Qa ida, Qa'ida, Qa.ida and QA IDA", SEPARATORS) == [
+        ("qa-space", "Qa ida", "exact"),
+        ("qa-apostrophe", "Qa'ida", "exact"),
+        ("qa-space", "QA IDA", "exact"),
+    ]
+
+
+def test_alias_starting_with_a_symbol_needs_a_boundary_before_it() -> None:
+    assert found("The #MeToo campaign, x#MeToo, (#metoo)", SEPARATORS) == [
+        ("metoo", "#MeToo", "exact"),
+        ("metoo", "#metoo", "exact"),
+    ]
+    assert found("#MeToo", SEPARATORS) == [("metoo", "#MeToo", "exact")]
+
+
+def test_name_in_two_scripts_is_one_mention() -> None:
+    # The Latin surname ends where the Arabic-script name does: only the name counts.
+    assert found("ملا Omar spoke on Monday.", SEPARATORS) == [("omar", "ملا Omar", "exact")]
+
+
 def test_possessive_offsets_cover_the_alias_only() -> None:
     text = "the Taliban’s pledge and the Talibans rampage and the Talibanwe made"
     spans = [(m.start, m.end) for m in find_mentions(text, STARTER)]

@@ -28,6 +28,8 @@ NAMED_ERRORS: tuple[tuple[str, str], ...] = (
     ("scheduler.explore", "ExploreError"),
     ("scheduler.cluster.queue", "ClusterError"),
     ("scheduler.cluster.queue", "BadMessage"),
+    ("scheduler.cluster.queue", "SealError"),
+    ("scheduler.cluster.replies", "MalformedReply"),
     ("scheduler.demo.run", "DemoError"),
     ("scheduler.web.app", "WebError"),
     ("scheduler.web.edits", "EditError"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from scheduler.cli.options import config_option
-from scheduler.config import load_config
+from scheduler.config import ClusterConfig, load_config
 
 
 @click.command()
@@ -57,11 +57,9 @@ def worker(
     from scheduler.logs import setup_logging
 
     config = load_config(config_path)
-    lease = 60.0
+    cluster = config.cluster or ClusterConfig(redis="redis://")  # the defaults of [cluster]
     if redis_url is None and config.cluster is not None:
         redis_url = config.cluster.redis
-    if config.cluster is not None:
-        lease = config.cluster.lease.total_seconds()
     if not redis_url:
         raise click.ClickException(
             "no Redis to take jobs from: give --redis, set $REDIS_URL, or add a [cluster] "
@@ -76,4 +74,12 @@ def worker(
             err=True,
         )
     click.echo(f"worker: taking jobs from {mask_url(redis_url)}", err=True)
-    run_worker(redis_url, config, concurrency=concurrency, lease=lease, name=name)
+    run_worker(
+        redis_url,
+        config,
+        concurrency=concurrency,
+        lease=cluster.lease.total_seconds(),
+        max_deliveries=cluster.max_deliveries,
+        secret=cluster.secret,
+        name=name,
+    )

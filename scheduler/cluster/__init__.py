@@ -2,7 +2,7 @@
 
 The service stays the single writer (it schedules, stores, matches and alerts);
 workers only run the crawl engine and extraction. ``queue`` is what travels,
-``connection`` how both ends reach Redis, ``worker`` the worker process,
-``remote`` the service's side (an engine whose polls run elsewhere), ``status``
-what `newsradar status` says of them.
+``replies`` how Redis's answers are read, ``connection`` how both ends reach
+Redis, ``worker`` the worker process, ``remote`` the service's side (an engine
+whose polls run elsewhere), ``status`` what `newsradar status` says of them.
 """

@@ -14,7 +14,10 @@ the leases and the redelivery:
   fetched page.
 
 Both ends find each other only by these names; everything is JSON of the
-crawl engine's own dataclasses (crawler.poll).
+crawl engine's own dataclasses (crawler.poll), except a source's user and
+password: those travel sealed (Fernet, with the ``[cluster] secret`` both ends
+share), so nothing that can read Redis (a dump, a replica, a backup of its
+append-only file) learns them.
 """
 
 from __future__ import annotations
@@ -23,14 +26,17 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crawler.items import ArticleItem, DiscoveryItem, ValidatorsItem
 from crawler.poll import PollRequest, PollResult, Recheck
+from scheduler.cluster.replies import Fields
 
 JOBS = "newsradar:jobs"
 RESULTS = "newsradar:results"
@@ -39,6 +45,10 @@ SERVICE_GROUP = "service"
 WORKERS = "newsradar:workers"  # hash: worker id -> its last heartbeat (JSON)
 SITE_LOCK = "newsradar:site:"  # + download slot: which worker polls that site now
 SERVICE_BEAT = "newsradar:service"  # the service's own heartbeat (JSON)
+
+# A field of a job entry put back in the queue (its site was busy): how many of the old
+# entry's deliveries ended without a result, which Redis's count of the new one lacks.
+EARLIER_RUNS = "runs"
 
 # A result larger than this is refused whole (a poll of 500 articles of 65 KB is ~33 MB).
 MAX_RESULT_BYTES = 64 * 1024 * 1024
@@ -71,6 +81,48 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+class SealError(Exception):
+    """A job's sealed credentials cannot be used here (no secret, another secret, or
+    sealed for another source)."""
+
+
+class Sealer:
+    """Seals a source's credentials into a job, and opens them on the worker.
+
+    A token holds the source URL with the user and password, so one lifted from a
+    job and put into another (for a host of someone's choosing) is refused.
+    """
+
+    def __init__(self, secret: str) -> None:
+        self._fernet = Fernet(secret.encode())  # ValueError if it is not a Fernet key
+
+    def __repr__(self) -> str:
+        return "Sealer(***)"
+
+    def seal(self, source_url: str, credentials: tuple[str, str]) -> str:
+        """The token carrying ``credentials`` for ``source_url``."""
+        plain = json.dumps([source_url, *credentials], separators=(",", ":"))
+        return self._fernet.encrypt(plain.encode()).decode()
+
+    def open(self, source_url: str, token: str) -> tuple[str, str]:
+        """The (user, password) in ``token``; SealError if it is not for ``source_url``
+        or was not sealed with this secret."""
+        try:
+            sealed_for, user, password = json.loads(self._fernet.decrypt(token))
+        except InvalidToken:
+            raise SealError(
+                "the job's credentials do not open with this worker's [cluster] secret "
+                "(is it the service's?)"
+            ) from None
+        except (ValueError, TypeError):
+            raise SealError(
+                "the job's sealed credentials are not (source, user, password)"
+            ) from None
+        if sealed_for != source_url or not isinstance(user, str) or not isinstance(password, str):
+            raise SealError("the job's credentials were sealed for another source")
+        return user, password
+
+
 def new_job_id() -> str:
     """A job's identity: the same poll redelivered keeps it; a new poll gets a new one."""
     return uuid.uuid4().hex
@@ -91,22 +143,36 @@ class Job:
     deadline: float  # epoch seconds: after this the service has given up on it
     slot: str  # the download slot (site) the poll fetches from: its politeness lock
     known: list[Known] = field(default_factory=list)  # the source's stored articles
+    # The source's credentials as they travel (Sealer.seal); a decoded job's request
+    # has none until the worker opens these.
+    sealed: str | None = field(default=None, repr=False)
 
     def expired(self, now: float | None = None) -> bool:
         """Whether the service stopped waiting for this job."""
         return (time.time() if now is None else now) > self.deadline
 
 
-def encode_job(job: Job) -> dict[str, str]:
-    """The stream entry of ``job``."""
+def encode_job(job: Job, sealer: Sealer | None = None) -> Fields:
+    """The stream entry of ``job``, its request's credentials sealed by ``sealer``;
+    SealError if it has credentials and there is no sealer (they never go in clear)."""
     request = asdict(job.request)
     request["validators"] = {url: list(pair) for url, pair in job.request.validators.items()}
+    sealed = job.sealed
+    if job.request.credentials is not None:
+        if sealer is None:
+            raise SealError(
+                "the source's URL has a user and password and [cluster] secret is not set: "
+                "they are not sent to the workers in clear"
+            )
+        sealed = sealer.seal(job.request.source_url, job.request.credentials)
+    request["credentials"] = None
     body = {
         "id": job.id,
         "deadline": job.deadline,
         "slot": job.slot,
         "request": request,
         "known": [list(entry) for entry in job.known],
+        "sealed": sealed,
     }
     return {"job": json.dumps(body, separators=(",", ":"))}
 
@@ -139,9 +205,8 @@ class _RequestSchema(_Schema):
     resolved: tuple[str, Url] | None = None
     validators: dict[Url, tuple[Short | None, Short | None]] = {}
     rechecks: list[_RecheckSchema] = []
-    # The source URL's user and password, for basic auth to its own host: a worker
-    # needs them to fetch; they travel inside the password-protected Redis only.
-    credentials: tuple[Short, Short] | None = None
+    # Never in clear: a source's user and password travel sealed, in the job's "sealed".
+    credentials: None = None
 
 
 class _JobSchema(_Schema):
@@ -150,10 +215,12 @@ class _JobSchema(_Schema):
     slot: Short
     request: _RequestSchema
     known: list[tuple[Url, Short | None, list[Url]]] = []
+    sealed: Annotated[str, Field(max_length=16_384)] | None = None
 
 
-def decode_job(fields: dict[Any, Any]) -> Job:
-    """The job in a stream entry; BadMessage if it is not one."""
+def decode_job(fields: Mapping[str, bytes | str]) -> Job:
+    """The job in a stream entry, its credentials still sealed; BadMessage if it is
+    not one."""
     parsed = _JobSchema.model_validate(_load(fields, "job"), strict=False)
     request = parsed.request
     return Job(
@@ -161,6 +228,7 @@ def decode_job(fields: dict[Any, Any]) -> Job:
         deadline=parsed.deadline,
         slot=parsed.slot,
         known=[(url, updated, list(aliases)) for url, updated, aliases in parsed.known],
+        sealed=parsed.sealed,
         request=PollRequest(
             source_url=request.source_url,
             kind=request.kind,
@@ -172,9 +240,17 @@ def decode_job(fields: dict[Any, Any]) -> Job:
             resolved=(request.resolved[0], request.resolved[1]) if request.resolved else None,
             validators={url: (pair[0], pair[1]) for url, pair in request.validators.items()},
             rechecks=tuple(Recheck(**recheck.model_dump()) for recheck in request.rechecks),
-            credentials=request.credentials,
         ),
     )
+
+
+def earlier_runs(fields: Mapping[str, bytes | str]) -> int:
+    """The runs a requeued job entry carries over (EARLIER_RUNS); 0 for a first entry."""
+    raw = fields.get(EARLIER_RUNS)
+    try:
+        return min(max(int(raw), 0), 1_000) if raw is not None else 0
+    except ValueError:
+        return 0
 
 
 # --- results -------------------------------------------------------------------------
@@ -256,7 +332,7 @@ def _plain_stats(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def encode_result(job_id: str, worker: str, result: PollResult) -> dict[str, str]:
+def encode_result(job_id: str, worker: str, result: PollResult) -> Fields:
     """The stream entry of ``result``, the answer to job ``job_id``."""
     body = asdict(result)
     body["stats"] = _plain_stats(result.stats)
@@ -267,7 +343,7 @@ def encode_result(job_id: str, worker: str, result: PollResult) -> dict[str, str
     return {"result": json.dumps(envelope, separators=(",", ":"))}
 
 
-def decode_result(fields: dict[Any, Any]) -> Delivery:
+def decode_result(fields: Mapping[str, bytes | str]) -> Delivery:
     """The result in a stream entry, checked against its schema; BadMessage if it
     is not a well-formed result."""
     envelope = _EnvelopeSchema.model_validate(_load(fields, "result"), strict=False)
@@ -298,8 +374,8 @@ def decode_result(fields: dict[Any, Any]) -> Delivery:
     return Delivery(envelope.job, envelope.worker, result)
 
 
-def _load(fields: dict[Any, Any], name: str) -> Any:
-    raw = fields.get(name, fields.get(name.encode()))
+def _load(fields: Mapping[str, bytes | str], name: str) -> Any:
+    raw = fields.get(name)
     if raw is None:
         raise BadMessage(f"the entry has no {name!r} field")
     if len(raw) > MAX_RESULT_BYTES:
@@ -310,7 +386,12 @@ def _load(fields: dict[Any, Any], name: str) -> Any:
         raise BadMessage(f"the {name} is not JSON: {err}") from None
 
 
-def check(decode: Any, fields: dict[Any, Any]) -> Any:
+Decoded = TypeVar("Decoded")
+
+
+def check(
+    decode: Callable[[Mapping[str, bytes | str]], Decoded], fields: Mapping[str, bytes | str]
+) -> Decoded:
     """``decode(fields)``, with a schema violation reported as BadMessage (its first
     error only: a hostile entry must not fill the log)."""
     try:

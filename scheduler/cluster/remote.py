@@ -21,10 +21,11 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from crawler.engine import download_slot
 from crawler.poll import PollRequest, PollResult
+from crawler.throttle import download_slot
 from scheduler.cluster.connection import (
     UNREACHABLE,
     Backoff,
@@ -42,12 +43,15 @@ from scheduler.cluster.queue import (
     Delivery,
     Job,
     Known,
+    Sealer,
+    SealError,
     check,
     decode_result,
     encode_job,
     mask_url,
     new_job_id,
 )
+from scheduler.cluster.replies import Fields, read_group
 
 log = logging.getLogger("newsradar.cluster")
 
@@ -81,10 +85,14 @@ def known_articles(db: Any, source_url: str, limit: int = KNOWN_ARTICLES) -> lis
 class RemoteEngine:
     """Polls run by fetch workers through the Redis at ``url``."""
 
-    def __init__(self, url: str, db: Any, *, job_timeout: float = 600.0) -> None:
+    def __init__(
+        self, url: str, db: Any, *, job_timeout: float = 600.0, secret: str | None = None
+    ) -> None:
         self.url = url
         self.db = db
         self.job_timeout = job_timeout
+        # Seals the sources' credentials into their jobs ([cluster] secret).
+        self.sealer = Sealer(secret) if secret is not None else None
         self.client = connect(url)
         self.waiting: dict[str, tuple[Job, asyncio.Future[PollResult]]] = {}
         self.delivered = 0
@@ -120,10 +128,14 @@ class RemoteEngine:
             slot=download_slot(document),
             known=known_articles(self.db, request.source_url),
         )
+        try:
+            entry = encode_job(job, self.sealer)
+        except SealError as err:
+            return PollResult.failed(request.source_url, str(err))
         done: asyncio.Future[PollResult] = asyncio.get_running_loop().create_future()
         self.waiting[job.id] = (job, done)
         try:
-            await self._submit(job)
+            await self._submit(job, entry)
             return await asyncio.wait_for(asyncio.shield(done), timeout=self.job_timeout)
         except TimeoutError:
             return PollResult.failed(
@@ -133,10 +145,10 @@ class RemoteEngine:
         finally:
             self.waiting.pop(job.id, None)
 
-    async def _submit(self, job: Job) -> None:
+    async def _submit(self, job: Job, entry: Fields) -> None:
         while True:
             try:
-                await self.client.xadd(JOBS, encode_job(job))
+                await self.client.xadd(JOBS, entry)
                 self.backoff.succeeded()
                 return
             except UNREACHABLE as err:
@@ -151,8 +163,10 @@ class RemoteEngine:
         while not self._closing:
             try:
                 await self._connected()
-                answer = await self.client.xreadgroup(
-                    SERVICE_GROUP, CONSUMER, {RESULTS: ">"}, count=64, block=READ_BLOCK_MS
+                answer = read_group(
+                    await self.client.xreadgroup(
+                        SERVICE_GROUP, CONSUMER, {RESULTS: ">"}, count=64, block=READ_BLOCK_MS
+                    )
                 )
                 self.backoff.succeeded()
             except UNREACHABLE as err:
@@ -160,14 +174,13 @@ class RemoteEngine:
                     return
                 await self.backoff.wait(err)
                 continue
-            for _, entries in answer or []:
-                for entry_id, fields in entries:
-                    self.take(fields)
-                    try:
-                        await self.client.xack(RESULTS, SERVICE_GROUP, entry_id)
-                        await self.client.xdel(RESULTS, entry_id)
-                    except UNREACHABLE:
-                        pass  # read again after the outage, and dropped as a duplicate
+            for entry in answer:
+                self.take(entry.fields)
+                try:
+                    await self.client.xack(RESULTS, SERVICE_GROUP, entry.id)
+                    await self.client.xdel(RESULTS, entry.id)
+                except UNREACHABLE:
+                    pass  # read again after the outage, and dropped as a duplicate
 
     async def _connected(self) -> None:
         """Make sure the streams exist; when Redis restarted, submit the jobs in flight again."""
@@ -183,10 +196,10 @@ class RemoteEngine:
             jobs = [job for job, done in self.waiting.values() if not done.done()]
             log.warning("Redis restarted: submitting the %d jobs in flight again", len(jobs))
             for job in jobs:
-                await self.client.xadd(JOBS, encode_job(job))
+                await self.client.xadd(JOBS, encode_job(job, self.sealer))
         self._server = server
 
-    def take(self, fields: dict[Any, Any]) -> bool:
+    def take(self, fields: Mapping[str, bytes | str]) -> bool:
         """Hand a result entry to the poll waiting for it; False if it was refused or
         nobody waits for it (a duplicate, or a job given up)."""
         try:

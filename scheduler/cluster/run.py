@@ -33,6 +33,8 @@ def run_worker(
     *,
     concurrency: int = 16,
     lease: float = 60.0,
+    max_deliveries: int = 3,
+    secret: str | None = None,
     name: str | None = None,
 ) -> None:
     """Take jobs from the Redis at ``url`` on Scrapy's asyncio reactor until a signal.
@@ -44,7 +46,15 @@ def run_worker(
     from scheduler.crawl import run_in_reactor
 
     async def main() -> None:
-        worker = Worker(url, config, concurrency=concurrency, lease=lease, name=name)
+        worker = Worker(
+            url,
+            config,
+            concurrency=concurrency,
+            lease=lease,
+            max_deliveries=max_deliveries,
+            secret=secret,
+            name=name,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

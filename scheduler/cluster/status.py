@@ -9,6 +9,7 @@ import redis
 from redis.exceptions import RedisError
 
 from scheduler.cluster.queue import JOBS, SERVICE_BEAT, WORKERS, WORKERS_GROUP, mask_url
+from scheduler.cluster.replies import MalformedReply, hash_fields, optional_bytes, pending_count
 
 # A worker beats every lease/3 (10 s at most): three missed beats and it counts as gone.
 LIVE_FOR = 60.0
@@ -22,24 +23,30 @@ def cluster_status(url: str, now: float | None = None) -> tuple[list[str], bool]
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
         with client:
-            workers = client.hgetall(WORKERS)
-            queued = client.xlen(JOBS)
+            workers = hash_fields(client.hgetall(WORKERS))
+            queued = int(client.xlen(JOBS))
             pending = _pending(client)
-            service = client.get(SERVICE_BEAT)
+            service = optional_bytes(client.get(SERVICE_BEAT))
     except (RedisError, OSError, ValueError) as err:
         return [f"cluster: Redis at {where} unreachable ({type(err).__name__}: {err})"], False
-    live, gone = [], []
+    except MalformedReply as err:
+        return [f"cluster: Redis at {where} answered oddly ({err})"], False
+    live: list[str] = []
+    gone: list[str] = []
     for name, raw in sorted(workers.items()):
-        try:
+        try:  # a worker's own record: a figure that is not one skips the worker
             record = json.loads(raw)
             beat = float(record["beat"])
-        except (ValueError, KeyError, TypeError):
+            in_hand, polls = int(record.get("in_flight", 0)), int(record.get("polls", 0))
+            given_up = int(record.get("given_up", 0))
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
         line = (
-            f"  worker {name.decode(errors='replace')}: heartbeat {now - beat:.0f}s ago, "
-            f"{int(record.get('in_flight', 0))} jobs in hand, "
-            f"{int(record.get('polls', 0))} polls done"
+            f"  worker {name}: heartbeat {now - beat:.0f}s ago, "
+            f"{in_hand} jobs in hand, {polls} polls done"
         )
+        if given_up:
+            line += f", {given_up} jobs given up (delivered too many times without a result)"
         (live if now - beat <= LIVE_FOR else gone).append(line)
     lines = [
         f"cluster: Redis at {where}; {queued} jobs in the queue, {pending} in flight; "
@@ -65,4 +72,4 @@ def _pending(client: redis.Redis) -> int:
         summary = client.xpending(JOBS, WORKERS_GROUP)
     except redis.ResponseError:  # no stream or group yet
         return 0
-    return int(summary.get("pending", 0))
+    return pending_count(summary)

@@ -14,12 +14,21 @@ than the lease (XAUTOCLAIM). Per-site politeness across workers: a worker polls 
 site only while it holds that site's lock in Redis (SET NX PX, renewed with the
 lease), so one site sees one worker at a time, and that worker's engine keeps its
 ``per_domain`` limit.
+
+A job that kills or hangs every worker that takes it (a page that crashes the
+parser, say) would go round the workers for ever: Redis counts how many times
+each pending entry was delivered, and a job claimed past ``max_deliveries`` is
+not run again but answered as a failed poll, so the service records the source
+as failed and polls it again on its schedule. (A job put back in the queue because
+its site was busy is a new entry, counted afresh by Redis: it carries the old
+entry's count with it.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -31,9 +40,10 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from crawler.poll import PollResult
+from crawler.poll import PollRequest, PollResult
 from scheduler.cluster.connection import UNREACHABLE, Backoff, close, connect, ensure_groups
 from scheduler.cluster.queue import (
+    EARLIER_RUNS,
     JOBS,
     RESULTS,
     SITE_LOCK,
@@ -42,10 +52,14 @@ from scheduler.cluster.queue import (
     BadMessage,
     Job,
     Known,
+    Sealer,
+    SealError,
     check,
     decode_job,
+    earlier_runs,
     encode_result,
 )
+from scheduler.cluster.replies import Entry, autoclaim, pending, read_group
 from scheduler.config import Config
 
 log = logging.getLogger("newsradar.worker")
@@ -132,6 +146,8 @@ class Worker:
         *,
         concurrency: int = 16,
         lease: float = 60.0,
+        max_deliveries: int = 3,
+        secret: str | None = None,
         name: str | None = None,
         engine: Any = None,
     ) -> None:
@@ -139,6 +155,9 @@ class Worker:
         self.config = config
         self.concurrency = concurrency
         self.lease = lease
+        self.max_deliveries = max_deliveries
+        # Opens the credentials sealed into jobs ([cluster] secret, the service's own).
+        self.sealer = Sealer(secret) if secret is not None else None
         self.name = name or worker_name()
         self.known = KnownArticles()
         self._engine = engine
@@ -146,6 +165,7 @@ class Worker:
         self.tasks: dict[str, asyncio.Task[None]] = {}  # entry id -> its job's task
         self.sites: dict[str, int] = {}  # download slot -> jobs of it running here
         self.polls = 0
+        self.given_up = 0  # jobs answered as failed after max_deliveries
         self.started = time.time()
         self._acquire = self.client.register_script(_ACQUIRE)
         self._release = self.client.register_script(_RELEASE)
@@ -185,8 +205,8 @@ class Worker:
                 ready = False
                 await self.backoff.wait(err)
                 continue
-            for entry_id, fields in entries:
-                self._start(entry_id, fields)
+            for entry, deliveries in entries:
+                self._start(entry, deliveries)
             if not entries and len(self.tasks) >= self.concurrency:
                 await asyncio.wait(set(self.tasks.values()), timeout=1.0)
         if self.tasks:
@@ -194,21 +214,23 @@ class Worker:
             await asyncio.wait(set(self.tasks.values()), timeout=30)
         beat.cancel()
         await asyncio.gather(beat, return_exceptions=True)
-        with contextlib.suppress(UNREACHABLE):
+        with contextlib.suppress(*UNREACHABLE):
             await self.client.hdel(WORKERS, self.name)
         if self._engine is not None:
             await self._engine.stop()
         await close(self.client)
 
-    async def _take(self, room: int) -> list[tuple[bytes, dict[Any, Any]]]:
-        """Up to ``room`` jobs: first those of dead workers idle past the lease, then new ones."""
+    async def _take(self, room: int) -> list[tuple[Entry, int]]:
+        """Up to ``room`` jobs, each with how many times Redis has delivered it (this
+        time included): first those of dead workers idle past the lease, then new ones."""
         if room <= 0:
             return []
         lease_ms = int(self.lease * 1000)
-        _, claimed, _ = await self.client.xautoclaim(
-            JOBS, WORKERS_GROUP, self.name, min_idle_time=lease_ms, start_id="0-0", count=room
-        )
-        claimed = [(entry_id, fields) for entry_id, fields in claimed if fields]
+        claimed = autoclaim(
+            await self.client.xautoclaim(
+                JOBS, WORKERS_GROUP, self.name, min_idle_time=lease_ms, start_id="0-0", count=room
+            )
+        ).entries
         if claimed:
             log.warning(
                 "worker %s: took over %d jobs of a worker silent for %gs",
@@ -216,25 +238,38 @@ class Worker:
                 len(claimed),
                 self.lease,
             )
-            return claimed
-        answer = await self.client.xreadgroup(
-            WORKERS_GROUP, self.name, {JOBS: ">"}, count=room, block=READ_BLOCK_MS
+            delivered = await self._times_delivered([entry.id for entry in claimed])
+            return [(entry, delivered.get(entry.id, 1)) for entry in claimed]
+        fresh = read_group(
+            await self.client.xreadgroup(
+                WORKERS_GROUP, self.name, {JOBS: ">"}, count=room, block=READ_BLOCK_MS
+            )
         )
-        return [entry for _, entries in answer or [] for entry in entries]
+        return [(entry, 1) for entry in fresh]  # a first read is a first delivery
 
-    def _start(self, entry_id: bytes, fields: dict[Any, Any]) -> None:
-        key = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    async def _times_delivered(self, entry_ids: list[str]) -> dict[str, int]:
+        """Redis's own delivery count of each of ``entry_ids`` (XAUTOCLAIM counted the
+        claim that just happened; the lease renewals, XCLAIM JUSTID, count nothing)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for entry_id in entry_ids:
+                pipe.xpending_range(JOBS, WORKERS_GROUP, min=entry_id, max=entry_id, count=1)
+            answers = await pipe.execute()
+        return {item.id: item.times_delivered for answer in answers for item in pending(answer)}
+
+    def _start(self, entry: Entry, deliveries: int) -> None:
+        key = entry.id
         if key in self.tasks:  # already running here (our own entry, reclaimed)
             return
-        task = asyncio.create_task(self._handle(key, fields), name=f"job {key}")
+        task = asyncio.create_task(self._handle(entry, deliveries), name=f"job {key}")
         self.tasks[key] = task
         task.add_done_callback(lambda _: self.tasks.pop(key, None))
 
     # --- one job --------------------------------------------------------------------
 
-    async def _handle(self, entry_id: str, fields: dict[Any, Any]) -> None:
+    async def _handle(self, entry: Entry, deliveries: int) -> None:
+        entry_id = entry.id
         try:
-            job = check(decode_job, fields)
+            job = check(decode_job, entry.fields)
         except BadMessage as err:
             log.warning("worker %s: dropping job %s: %s", self.name, entry_id, err)
             await self._finish(entry_id)
@@ -243,8 +278,13 @@ class Worker:
             log.info("worker %s: job %s expired; the service gave up on it", self.name, job.id)
             await self._finish(entry_id)
             return
+        # Every delivery but this one ended without a result.
+        runs = earlier_runs(entry.fields) + deliveries - 1
+        if runs >= self.max_deliveries:
+            await self._give_up(entry_id, job, runs)
+            return
         if not await self._lock_site(job):
-            await self._requeue(entry_id, fields)
+            await self._requeue(entry, runs)
             return
         self.sites[job.slot] = self.sites.get(job.slot, 0) + 1
         try:
@@ -257,15 +297,47 @@ class Worker:
                 with contextlib.suppress(*UNREACHABLE):  # it expires with the lease
                     await self._release(keys=[SITE_LOCK + job.slot], args=[self.name])
 
+    async def _give_up(self, entry_id: str, job: Job, runs: int) -> None:
+        """Answer a job that every worker before this one took and never answered
+        (each died or hung holding it) as a failed poll, instead of running it again."""
+        reason = f"job delivered {runs} times without a result"
+        log.warning(
+            "worker %s: job %s (%s): %s; not running it again",
+            self.name,
+            job.id,
+            job.request.source_url,
+            reason,
+        )
+        self.given_up += 1
+        await self._deliver(entry_id, job, PollResult.failed(job.request.source_url, reason))
+
     async def _poll(self, job: Job) -> PollResult:
+        try:
+            request = self._unsealed(job)
+        except SealError as err:
+            log.warning(
+                "worker %s: job %s (%s): %s", self.name, job.id, job.request.source_url, err
+            )
+            return PollResult.failed(job.request.source_url, str(err))
         self.known.add(job.known)
         try:
-            result = await self.engine.poll(job.request)
+            result = await self.engine.poll(request)
         except Exception as err:  # a poll that raises costs that poll only
             log.exception("worker %s: poll of %s failed", self.name, job.request.source_url)
             result = PollResult.failed(job.request.source_url, f"{type(err).__name__}: {err}")
         self.polls += 1
         return result
+
+    def _unsealed(self, job: Job) -> PollRequest:
+        """The job's request with its source's credentials, when it carries any."""
+        if job.sealed is None:
+            return job.request
+        if self.sealer is None:
+            raise SealError(
+                "the job's credentials are sealed and this worker has no [cluster] secret"
+            )
+        credentials = self.sealer.open(job.request.source_url, job.sealed)
+        return dataclasses.replace(job.request, credentials=credentials)
 
     async def _lock_site(self, job: Job) -> bool:
         """Hold the job's site for this worker; False if another worker keeps it."""
@@ -282,14 +354,18 @@ class Worker:
                 return False
             await asyncio.sleep(0.1)
 
-    async def _requeue(self, entry_id: str, fields: dict[Any, Any]) -> None:
-        """Put a job whose site another worker holds back at the end of the queue."""
+    async def _requeue(self, entry: Entry, runs: int) -> None:
+        """Put a job whose site another worker holds back at the end of the queue. The
+        new entry starts a new delivery count in Redis, so it carries the ``runs`` the
+        old one had seen."""
+        fields = entry.copy()
+        fields[EARLIER_RUNS] = str(runs)
         while True:
             try:
                 async with self.client.pipeline(transaction=True) as pipe:
                     pipe.xadd(JOBS, fields)
-                    pipe.xack(JOBS, WORKERS_GROUP, entry_id)
-                    pipe.xdel(JOBS, entry_id)
+                    pipe.xack(JOBS, WORKERS_GROUP, entry.id)
+                    pipe.xdel(JOBS, entry.id)
                     await pipe.execute()
                 return
             except UNREACHABLE as err:
@@ -341,6 +417,7 @@ class Worker:
             "beat": now,
             "in_flight": len(self.tasks),
             "polls": self.polls,
+            "given_up": self.given_up,
             "sites": len(self.sites),
         }
         await self.client.hset(WORKERS, self.name, json.dumps(record))
