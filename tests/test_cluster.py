@@ -14,12 +14,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import redis
+from authfeed import AuthFeed, serving
 from cryptography.fernet import Fernet
 
 from conftest import newsradar
@@ -473,67 +473,14 @@ def test_a_worker_opens_sealed_credentials_only_with_the_services_secret(
 
 
 READER, PASSWORD = "reader", "feed-pa55:word"
-STORY = (
-    "Taliban envoys arrived in Doha on Tuesday for a new round of talks, officials said. "
-    "The delegation met mediators for three hours and agreed to meet again next week."
-)
-
-
-class _GatedAuthFeed(BaseHTTPRequestHandler):
-    """A feed and its article behind HTTP basic auth; the feed is answered only once
-    ``gate`` is set, so the poll's job stays in Redis while the test looks."""
-
-    gate = threading.Event()
-    seen: ClassVar[list[tuple[str, str | None]]] = []  # (path, Authorization)
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        auth = self.headers.get("Authorization")
-        type(self).seen.append((self.path, auth))
-        expected = "Basic " + base64.b64encode(f"{READER}:{PASSWORD}".encode()).decode()
-        if self.path == "/robots.txt" or auth != expected:
-            self.send_response(404 if self.path == "/robots.txt" else 401)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        host = f"http://127.0.0.1:{self.server.server_address[1]}"
-        if self.path == "/feed.xml":
-            type(self).gate.wait(60)
-            body = (
-                '<?xml version="1.0"?><rss version="2.0"><channel><title>Private</title>'
-                f"<link>{host}/</link><description>d</description><item>"
-                f"<title>Taliban envoys return to Doha</title><link>{host}/news/doha</link>"
-                f"<guid>{host}/news/doha</guid><description>{STORY}</description>"
-                "</item></channel></rss>"
-            )
-            kind = "application/rss+xml"
-        else:
-            body = "<html><head><title>Doha</title></head><body><article>"
-            body += f"<h1>Taliban envoys return to Doha</h1><p>{STORY}</p><p>{STORY}</p>"
-            body += "</article></body></html>"
-            kind = "text/html"
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 @pytest.fixture
-def auth_feed() -> Iterator[str]:
-    """host:port of a _GatedAuthFeed on 127.0.0.1."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _GatedAuthFeed)
-    _GatedAuthFeed.seen = []
-    _GatedAuthFeed.gate = threading.Event()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    _GatedAuthFeed.gate.set()
-    server.shutdown()
-    server.server_close()
+def auth_feed() -> Iterator[AuthFeed]:
+    """A feed behind basic auth on 127.0.0.1, answered only once its gate is set, so
+    the poll's job stays in Redis while the test looks."""
+    with serving(READER, PASSWORD, gated=True) as feed:
+        yield feed
 
 
 def redis_dump(server: RedisServer) -> str:
@@ -556,9 +503,9 @@ def redis_dump(server: RedisServer) -> str:
 
 
 def test_credentials_cross_redis_sealed_and_the_worker_still_sends_basic_auth(
-    tmp_path: Path, redis_server: RedisServer, workers: Workers, auth_feed: str
+    tmp_path: Path, redis_server: RedisServer, workers: Workers, auth_feed: AuthFeed
 ) -> None:
-    source = f"http://{READER}:{PASSWORD.replace(':', '%3A')}@{auth_feed}/feed.xml"
+    source = f"http://{READER}:{PASSWORD.replace(':', '%3A')}@{auth_feed.address}/feed.xml"
     secret = Fernet.generate_key().decode()
     # Without a secret, check refuses the config in one line naming the key.
     config = cluster_config(tmp_path / "newsradar.toml", [source])
@@ -579,12 +526,12 @@ def test_credentials_cross_redis_sealed_and_the_worker_still_sends_basic_auth(
         env=workers.env,
     )
     deadline = time.monotonic() + 60
-    while not any(path == "/feed.xml" and auth for path, auth in _GatedAuthFeed.seen):
+    while not any(path == "/feed.xml" and auth for path, auth in auth_feed.seen):
         assert time.monotonic() < deadline, workers.logs()
         time.sleep(0.05)
     # The worker is fetching with the credentials; the job is still in Redis: dump it all.
     dump = redis_dump(redis_server)
-    _GatedAuthFeed.gate.set()
+    auth_feed.gate.set()
     output, _ = service.communicate(timeout=90)
     assert "1 new articles" in output, output
     assert "newsradar:jobs (stream)" in dump and '"sealed":"' in dump, dump
@@ -593,7 +540,7 @@ def test_credentials_cross_redis_sealed_and_the_worker_still_sends_basic_auth(
         assert secret_text not in dump
     assert f"{READER}:" not in dump
     # Basic auth reached the feed's own host, from the worker.
-    assert {path for path, auth in _GatedAuthFeed.seen if auth} >= {"/feed.xml", "/news/doha"}
+    assert {path for path, auth in auth_feed.seen if auth} >= {"/feed.xml", "/news/doha"}
     # Neither the secret nor the password is in logs, status, check's output or the database.
     status = "\n".join(cluster_status(redis_server.url)[0])
     database = b"".join(path.read_bytes() for path in tmp_path.glob("newsradar.db*"))

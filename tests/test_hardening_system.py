@@ -9,19 +9,16 @@ Fast unit tests of the same rules are in tests/test_hardening.py.
 from __future__ import annotations
 
 import asyncio
-import base64
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
+from authfeed import AuthFeed, serving
 
 from alerts.dispatch import DeliveryPolicy, dispatch_due
 from alerts.pending import match_pending
@@ -131,71 +128,26 @@ def test_an_unnamed_webhook_token_is_never_stored_or_printed(
     assert token.encode() not in raw  # nothing Datasette (or sqlite3) could show
 
 
-class _AuthFeed(BaseHTTPRequestHandler):
-    """A feed and its article behind HTTP basic auth (user "reader", password "s3cret:pw")."""
-
-    seen: ClassVar[list[str | None]] = []
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        auth = self.headers.get("Authorization")
-        type(self).seen.append(auth)
-        expected = "Basic " + base64.b64encode(b"reader:s3cret:pw").decode()
-        if auth != expected:
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="feed"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        host = f"http://127.0.0.1:{self.server.server_address[1]}"
-        if self.path == "/feed.xml":
-            body = (
-                '<?xml version="1.0"?><rss version="2.0"><channel><title>Private</title>'
-                f"<link>{host}/</link><description>d</description><item>"
-                f"<title>Taliban envoys return to Doha</title><link>{host}/news/doha</link>"
-                f"<guid>{host}/news/doha</guid><description>{STORY[0]}</description>"
-                "</item></channel></rss>"
-            )
-            kind = "application/rss+xml"
-        else:
-            body = "<html><head><title>Doha</title></head><body><article>"
-            body += f"<h1>Taliban envoys return to Doha</h1><p>{STORY[0]}</p><p>{STORY[0]}</p>"
-            body += "</article></body></html>"
-            kind = "text/html"
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 @pytest.fixture
-def auth_feed() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _AuthFeed)
-    _AuthFeed.seen = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def auth_feed() -> Iterator[AuthFeed]:
+    """A feed behind basic auth (user "reader", password "s3cret:pw") on 127.0.0.1."""
+    with serving("reader", "s3cret:pw") as feed:
+        yield feed
 
 
 def test_a_password_in_a_source_url_is_sent_as_basic_auth_and_kept_nowhere(
-    tmp_path: Path, auth_feed: str
+    tmp_path: Path, auth_feed: AuthFeed
 ) -> None:
     config = config_file(
         tmp_path / "newsradar.toml",
-        sources=[("Private", f"http://reader:s3cret%3Apw@{auth_feed}/feed.xml")],
+        sources=[("Private", f"http://reader:s3cret%3Apw@{auth_feed.address}/feed.xml")],
     )
     checked = newsradar("check", "-c", str(config))
     assert checked.returncode == 0, checked.stderr
     run = newsradar("run", "--once", "-c", str(config))
     assert run.returncode == 0, run.stderr
     assert "1 new articles" in run.stderr
-    assert _AuthFeed.seen and all(auth is not None for auth in _AuthFeed.seen[-2:])
+    assert auth_feed.seen and all(auth is not None for _, auth in auth_feed.seen[-2:])
     exported = newsradar("sources", "export", "-c", str(config))
     outputs = run.stdout + run.stderr + checked.stdout + exported.stdout + exported.stderr
     assert "s3cret" not in outputs
@@ -203,7 +155,7 @@ def test_a_password_in_a_source_url_is_sent_as_basic_auth_and_kept_nowhere(
     dump = "\n".join(db.iterdump())
     db.close()
     assert "s3cret" not in dump and "reader" not in dump
-    assert f"http://{auth_feed}/feed.xml" in dump  # the source, without its user info
+    assert f"http://{auth_feed.address}/feed.xml" in dump  # the source, without its user info
 
 
 # --- #7: control characters ----------------------------------------------------------------
